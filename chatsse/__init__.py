@@ -1,0 +1,73 @@
+"""chatsse: typed events from OpenAI-compatible Chat Completions streams.
+
+Feed it the Server-Sent Events of a ``"stream": true`` Chat Completions
+response and get assistant text deltas, reasoning deltas, finished tool calls
+and one final :class:`Completed` with the response id, token usage and finish
+reason - whichever provider sent them.
+"""
+
+from ._api import ByteSource, ChatResult, collect, iter_events
+from ._errors import (
+    APIError,
+    ChatSSEError,
+    ContextWindowExceededError,
+    HTTPStatusError,
+    IdleTimeoutError,
+    ParserStateError,
+    StreamError,
+)
+from ._events import (
+    Completed,
+    FunctionCall,
+    FunctionCallArgumentsDelta,
+    Message,
+    OutputItemAdded,
+    OutputItemDone,
+    OutputText,
+    OutputTextDelta,
+    Reasoning,
+    ReasoningContentDelta,
+    ReasoningText,
+    Refusal,
+    RefusalDelta,
+    ResponseEvent,
+    ResponseItem,
+    TokenUsage,
+)
+from ._framing import DEFAULT_MAX_EVENT_BYTES, MAX_EVENT_LINES
+from ._parser import ChatStreamParser
+from ._version import __version__
+
+__all__ = [
+    "DEFAULT_MAX_EVENT_BYTES",
+    "MAX_EVENT_LINES",
+    "APIError",
+    "ByteSource",
+    "ChatResult",
+    "ChatSSEError",
+    "ChatStreamParser",
+    "Completed",
+    "ContextWindowExceededError",
+    "FunctionCall",
+    "FunctionCallArgumentsDelta",
+    "HTTPStatusError",
+    "IdleTimeoutError",
+    "Message",
+    "OutputItemAdded",
+    "OutputItemDone",
+    "OutputText",
+    "OutputTextDelta",
+    "ParserStateError",
+    "Reasoning",
+    "ReasoningContentDelta",
+    "ReasoningText",
+    "Refusal",
+    "RefusalDelta",
+    "ResponseEvent",
+    "ResponseItem",
+    "StreamError",
+    "TokenUsage",
+    "__version__",
+    "collect",
+    "iter_events",
+]

@@ -1,0 +1,148 @@
+"""The in-memory entry points: iter_events() over bytes, and collect()."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any, BinaryIO
+
+import attrs
+
+from ._errors import ChatSSEError, StreamError
+from ._events import (
+    Completed,
+    FunctionCall,
+    Message,
+    OutputItemDone,
+    Reasoning,
+    ResponseEvent,
+    ResponseItem,
+    TokenUsage,
+)
+from ._framing import DEFAULT_MAX_EVENT_BYTES, iter_sse
+from ._parser import ChatStreamParser
+
+_READ_SIZE = 64 * 1024
+
+#: What iter_events() accepts: the whole body, a binary file, or chunks.
+ByteSource = bytes | bytearray | memoryview | BinaryIO | Iterable[bytes]
+
+
+def iter_events(
+    source: ByteSource,
+    *,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    **parser_options: Any,
+) -> Iterator[ResponseEvent]:
+    """Parse a Chat Completions SSE body from memory into events.
+
+    ``source`` is the whole body as ``bytes``, a binary file object (read as
+    it fills: a pipe or socket file yields events as they arrive), or any
+    iterable of ``bytes`` chunks split anywhere. ``parser_options`` are those
+    of :class:`ChatStreamParser`. The framing is the same as the HTTP
+    driver's (SPEC §4).
+
+    Yields events as their bytes arrive, ending with :class:`Completed`.
+    Raises what :meth:`ChatStreamParser.feed` raises (after yielding the
+    events the failing chunk produced), and :class:`StreamError` for an
+    event over ``max_event_bytes`` or a source that fails with ``OSError``.
+    Every error carries ``partial_items``. Reading stops at ``[DONE]``.
+    """
+    parser = ChatStreamParser(**parser_options)  # bad options fail here, not at the first next()
+    if max_event_bytes <= 0:
+        raise ValueError("max_event_bytes must be positive")
+    return _parse(parser, _chunks_of(source), max_event_bytes)
+
+
+def _parse(
+    parser: ChatStreamParser, chunks: Iterable[bytes], max_event_bytes: int
+) -> Iterator[ResponseEvent]:
+    try:
+        for sse in iter_sse(chunks, max_event_bytes):
+            try:
+                events = parser.feed(sse)
+            except ChatSSEError as error:
+                yield from error.events
+                raise
+            yield from events
+            if parser.finished:  # [DONE]: nothing after it is read (P2)
+                return
+    except StreamError as error:
+        error.partial_items = tuple(parser.partial_items())
+        raise
+    except OSError as error:
+        raise StreamError(
+            f"reading the SSE source failed: {error}", partial_items=parser.partial_items()
+        ) from error
+    yield from parser.end()
+
+
+def _chunks_of(source: object) -> Iterable[bytes]:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return (bytes(source),)
+    if isinstance(source, str):
+        raise TypeError(
+            "iter_events() needs bytes, not str: encode the body, or open files in 'rb'"
+        )
+    read = getattr(source, "read1", None) or getattr(source, "read", None)
+    if callable(read):
+        return _read_chunks(read)
+    if not isinstance(source, Iterable):
+        raise TypeError(f"iter_events() needs bytes, a binary file or chunks, got {source!r:.100}")
+    return source
+
+
+def _read_chunks(read: Any) -> Iterator[bytes]:
+    while True:
+        chunk = read(_READ_SIZE)
+        if not chunk:
+            return
+        if isinstance(chunk, str):
+            raise TypeError("iter_events() needs a binary file: open it in 'rb' mode")
+        yield chunk
+
+
+@attrs.frozen
+class ChatResult:
+    """Everything one response said, gathered by :func:`collect`.
+
+    ``text``, ``refusal`` and ``reasoning`` join every message / reasoning
+    item; ``tool_calls`` are the finished calls in order; ``items`` every
+    finished item in the order the stream closed them (nothing is lost:
+    reasoning summaries and encrypted reasoning are there).
+    """
+
+    text: str
+    refusal: str
+    reasoning: str
+    tool_calls: tuple[FunctionCall, ...]
+    usage: TokenUsage | None
+    finish_reason: str | None
+    response_id: str
+    items: tuple[ResponseItem, ...]
+
+
+def collect(events: Iterable[ResponseEvent]) -> ChatResult:
+    """Consume a stream's events and return the whole answer.
+
+    Errors raised while iterating ``events`` propagate unchanged (they carry
+    ``partial_items``). If the events end without :class:`Completed`, usage,
+    finish reason and response id are empty.
+    """
+    items: list[ResponseItem] = []
+    completed: Completed | None = None
+    for event in events:
+        if isinstance(event, OutputItemDone):
+            items.append(event.item)
+        elif isinstance(event, Completed):
+            completed = event
+    messages = [item for item in items if isinstance(item, Message)]
+    return ChatResult(
+        text="".join(message.text for message in messages),
+        refusal="".join(message.refusal for message in messages),
+        reasoning="".join(item.text for item in items if isinstance(item, Reasoning)),
+        tool_calls=tuple(item for item in items if isinstance(item, FunctionCall)),
+        usage=completed.token_usage if completed else None,
+        finish_reason=completed.finish_reason if completed else None,
+        response_id=completed.response_id if completed else "",
+        items=tuple(items),
+    )

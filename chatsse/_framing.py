@@ -1,0 +1,302 @@
+"""SSE framing: byte chunks in, sseclient-py events out (SPEC §4).
+
+sseclient-py parses the fields of an event; this module makes what it is
+given safe to parse. Left to itself, sseclient-py
+
+* misses blank lines made of mixed or split line ends (``\\n\\r``, a CR at the
+  end of one chunk and its LF at the start of the next),
+* raises ``UnicodeDecodeError`` on invalid UTF-8 and keeps a leading BOM,
+* is quadratic in the number of chunks an event arrives in, and in the number
+  of lines of one event (it grows a string with ``+=`` for each),
+* and has no limit on the size of an event.
+
+So the adapter, ``_Framer``, reads the chunks itself: it drops a leading BOM,
+turns every line end into LF (a CR ending a chunk is turned into LF at once and
+a LF opening the next chunk is then dropped, so no event waits for a byte that
+may never come), replaces invalid UTF-8 with U+FFFD, enforces the size limit,
+and hands sseclient-py only *whole events*: each chunk it passes is every
+complete event received so far, and a partial event is never passed (F5:
+an event is delivered as soon as its blank line arrives).
+
+An event with more than ``_GROUP_LINES`` lines is handed over in groups of
+lines, each followed by an empty ``data:`` line so that each group yields
+exactly one sseclient-py event; the bridge, ``iter_sse``, joins them back.
+This keeps sseclient-py's quadratic string building bounded by the group size
+(F4), and ``MAX_EVENT_LINES`` bounds the per-line cost of one event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Protocol
+
+from sseclient import SSEClient
+
+from ._errors import StreamError
+
+#: The default limit on the size of one SSE event (F3).
+DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024
+
+#: The limit on the number of lines of one SSE event. Real events have a few;
+#: sseclient-py costs about half a microsecond per line, so this bounds one
+#: hostile event to well under a second (F4) while a million lines pass.
+MAX_EVENT_LINES = 1 << 20
+
+# Lines per chunk handed to sseclient-py for a long event: its per-event cost
+# grows with (lines x bytes), so a group of 64 lines costs at most 32 copies
+# of each byte.
+_GROUP_LINES = 64
+
+_BOM = b"\xef\xbb\xbf"
+_LF = 10
+_CR_BYTE = b"\r"
+
+
+class _LongEvent:
+    """An event with more than _GROUP_LINES lines, to hand over in groups."""
+
+    __slots__ = ("event",)
+
+    def __init__(self, event: bytes) -> None:
+        self.event = event  # its lines, LF-separated, no blank line at the end
+
+    def groups(self) -> Iterator[bytes]:
+        event = self.event
+        last_type_line = _last_event_type_line(event)
+        start, size = 0, len(event)
+        while start < size:
+            end = start
+            for _ in range(_GROUP_LINES):
+                newline = event.find(b"\n", end)
+                if newline < 0:
+                    end = size
+                    break
+                end = newline + 1
+            group = event[start:end]
+            if not group.endswith(b"\n"):
+                group += b"\n"
+            if end >= size and last_type_line is not None:
+                # Only the last event-type line counts; repeating it in the
+                # final group makes that group report the event's type.
+                group += last_type_line + b"\n"
+            yield group + b"data:\n\n"
+            start = end
+
+
+class _Framer:
+    """Cuts a byte stream into blocks of whole, normalised, valid-UTF-8 events."""
+
+    def __init__(self, max_event_bytes: int) -> None:
+        self._max_event_bytes = max_event_bytes
+        self._pending: list[bytes] = []  # the start of the next event; never starts with LF
+        self._pending_size = 0
+        self._pending_ends_with_lf = False
+        self._head: bytes | None = b""  # stream start, until a BOM is ruled in or out
+        self._after_cr = False  # the previous chunk ended with CR
+        # For the bridge: None while sseclient-py parses an ordinary block;
+        # False / True while it parses a group / the last group of a long event.
+        self.group_state: bool | None = None
+
+    def frames(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        """Everything sseclient-py should parse, chunk by chunk."""
+        for chunk in chunks:
+            yield from self._emit(self.feed(chunk))
+        yield from self._emit(self.finish())
+
+    def _emit(self, frames: list[bytes | _LongEvent]) -> Iterator[bytes]:
+        for frame in frames:
+            if isinstance(frame, bytes):
+                self.group_state = None
+                yield frame
+            else:
+                # The bridge reads group_state while this generator is suspended
+                # at the yield, so it must be set before each group goes out.
+                groups = frame.groups()
+                group = next(groups)
+                for following in groups:
+                    self.group_state = False
+                    yield group
+                    group = following
+                self.group_state = True
+                yield group
+
+    def feed(self, chunk: bytes) -> list[bytes | _LongEvent]:
+        if type(chunk) is not bytes:
+            chunk = _as_bytes(chunk)
+        if self._head is not None:
+            chunk = self._strip_bom(chunk)
+        if not chunk:
+            return []
+        if self._after_cr:
+            self._after_cr = False
+            if chunk[0] == _LF:  # the LF of a CRLF split across chunks
+                chunk = chunk[1:]
+                if not chunk:
+                    return []
+        if _CR_BYTE in chunk:
+            self._after_cr = chunk.endswith(_CR_BYTE)
+            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        return self._add(chunk)
+
+    def finish(self) -> list[bytes | _LongEvent]:
+        """End of input: dispatch a final event whose blank line never came (F6)."""
+        frames: list[bytes | _LongEvent] = []
+        if self._head:  # fewer than 3 bytes, all a BOM's prefix: they are content
+            head, self._head = self._head, None
+            frames = self.feed(head)
+        if self._pending:
+            frames += self._add(b"\n" if self._pending_ends_with_lf else b"\n\n")
+        return frames
+
+    def _strip_bom(self, chunk: bytes) -> bytes:
+        assert self._head is not None
+        head = self._head + chunk
+        if len(head) < len(_BOM) and _BOM.startswith(head):
+            self._head = head  # still undecided
+            return b""
+        self._head = None
+        return head[len(_BOM) :] if head.startswith(_BOM) else head
+
+    def _add(self, chunk: bytes) -> list[bytes | _LongEvent]:
+        if not self._pending:
+            chunk = chunk.lstrip(b"\n")  # blank lines between events dispatch nothing
+            if not chunk:
+                return []
+        found = chunk.rfind(b"\n\n")
+        if found >= 0:
+            end = found + 2  # everything up to the last blank line is whole events
+        elif self._pending_ends_with_lf and chunk[0] == _LF:
+            end = 1  # a blank line right after the pending event's last line
+        else:
+            end = 0
+        if not end:
+            self._pending.append(chunk)
+            self._pending_size += len(chunk)
+            self._pending_ends_with_lf = chunk[-1] == _LF
+            self._check_pending_size()
+            return []
+
+        block = b"".join(self._pending) + chunk[:end] if self._pending else chunk[:end]
+        tail = chunk[end:].lstrip(b"\n")
+        self._pending = [tail] if tail else []
+        self._pending_size = len(tail)
+        self._pending_ends_with_lf = tail.endswith(b"\n")
+        frames = self._frames_of(block)
+        self._check_pending_size()
+        return frames
+
+    def _check_pending_size(self) -> None:
+        if self._pending_size > self._max_event_bytes:
+            self._pending.clear()
+            raise StreamError(
+                f"SSE event larger than max_event_bytes ({self._max_event_bytes} bytes)"
+            )
+
+    def _frames_of(self, block: bytes) -> list[bytes | _LongEvent]:
+        """Check the events of a block; pass long ones apart, the rest as they are."""
+        if len(block) > self._max_event_bytes or block.count(b"\n") > _GROUP_LINES:
+            frames = self._split_long_events(block)
+        else:
+            frames = [block]
+        return [_valid_utf8(frame) if isinstance(frame, bytes) else frame for frame in frames]
+
+    def _split_long_events(self, block: bytes) -> list[bytes | _LongEvent]:
+        frames: list[bytes | _LongEvent] = []
+        short: list[bytes] = []
+        for raw_event in block.split(b"\n\n"):
+            event = raw_event.lstrip(b"\n")
+            if not event:
+                continue
+            if len(event) + 1 > self._max_event_bytes:
+                raise StreamError(
+                    f"SSE event larger than max_event_bytes ({self._max_event_bytes} bytes)"
+                )
+            lines = event.count(b"\n") + 1
+            if lines <= _GROUP_LINES:
+                short.append(event)
+                continue
+            if lines > MAX_EVENT_LINES:
+                raise StreamError(f"SSE event with more than {MAX_EVENT_LINES} lines")
+            if short:
+                frames.append(b"\n\n".join(short) + b"\n\n")
+                short = []
+            frames.append(_LongEvent(_valid_utf8(event)))
+        if short:
+            frames.append(b"\n\n".join(short) + b"\n\n")
+        return frames
+
+
+def _as_bytes(chunk: object) -> bytes:
+    if isinstance(chunk, (bytearray, memoryview)):
+        return bytes(chunk)
+    raise TypeError(f"SSE input must be bytes chunks, got {type(chunk).__name__}")
+
+
+def _valid_utf8(data: bytes) -> bytes:
+    # F2: invalid UTF-8 becomes U+FFFD (one per maximal subpart, as WHATWG's
+    # decoder does) instead of an exception inside sseclient-py. Cutting at line
+    # ends never splits a character: LF and CR never occur inside one.
+    if data.isascii():
+        return data
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "replace").encode("utf-8")
+    return data
+
+
+def _last_event_type_line(event: bytes) -> bytes | None:
+    # The last line whose field name is "event" (field names are case-sensitive).
+    end = len(event)
+    while end > 0:
+        start = event.rfind(b"\n", 0, end) + 1
+        line = event[start:end] if event.startswith(b"event", start) else b""
+        if line == b"event" or line.startswith(b"event:"):
+            return line
+        end = start - 1
+    return None
+
+
+class ServerSentEvent(Protocol):
+    """What the parser reads of an SSE event (sseclient-py's ``Event`` is one)."""
+
+    @property
+    def event(self) -> str: ...
+
+    @property
+    def data(self) -> str: ...
+
+
+class _JoinedEvent:
+    """A long event, joined back from its groups."""
+
+    __slots__ = ("data", "event")
+
+    def __init__(self, event: str, data: str) -> None:
+        self.event = event
+        self.data = data
+
+
+def iter_sse(
+    chunks: Iterable[bytes], max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
+) -> Iterator[ServerSentEvent]:
+    """Parse SSE events out of byte chunks, with sseclient-py doing the field parsing.
+
+    Raises :class:`StreamError` for an event over ``max_event_bytes`` or
+    ``MAX_EVENT_LINES``; ``TypeError`` if a chunk is not bytes-like.
+    """
+    framer = _Framer(max_event_bytes)
+    pieces: list[str] = []
+    for sse in SSEClient(framer.frames(chunks)).events():
+        group_state = framer.group_state
+        if group_state is None:
+            yield sse
+            continue
+        # One group of a long event. Each group's data is its data lines, each
+        # followed by LF (the trailing empty "data:" line guarantees it).
+        pieces.append(sse.data)
+        if group_state:
+            data = "".join(pieces)
+            pieces = []
+            if data:  # no data line at all: nothing to dispatch (WHATWG)
+                yield _JoinedEvent(sse.event, data[:-1])

@@ -1,0 +1,476 @@
+"""ChatStreamParser: the pure state machine of a Chat Completions stream.
+
+Theory of operation
+-------------------
+The parser is fed one parsed SSE event at a time (its ``data``, and its
+``event`` type) and returns the :mod:`events <chatsse._events>` that event
+causes. It does no I/O, reads no clock and starts no thread: the caller owns
+the bytes, the sockets and the timeouts. Its whole state is the attributes set
+in ``__init__``:
+
+* ``_state`` - STREAMING until the stream ends (``[DONE]`` or :meth:`end`) or
+  an error is raised; after that the parser is finished and refuses input.
+* ``_response_id``, ``_usage``, ``_finish_reason`` - what ``Completed`` will report.
+* ``_reasoning`` / ``_message`` - the open reasoning and message items (None
+  when closed), built up piece by piece.
+* ``_tool_calls`` - the tool calls still receiving fragments.
+
+Each chunk is read in a fixed order (SPEC §3): errors (P5), metadata (P6),
+then for the followed choice (P7) its reasoning, text, refusal and tool calls,
+then its ``finish_reason`` (P9), which closes items. ``Completed`` is emitted
+only when the stream ends (P10), so that a usage chunk sent after the finish
+reason is included.
+
+The behaviour is that of the reference implementation (SPEC.md's "seed"),
+with the departures SPEC.md lists; comments cite the rule that decides.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+from typing import Any
+
+from ._errors import APIError, ChatSSEError, ContextWindowExceededError, ParserStateError
+from ._events import (
+    Completed,
+    FunctionCallArgumentsDelta,
+    Message,
+    OutputItemAdded,
+    OutputItemDone,
+    OutputText,
+    OutputTextDelta,
+    Reasoning,
+    ReasoningContentDelta,
+    ReasoningText,
+    Refusal,
+    RefusalDelta,
+    ResponseEvent,
+    ResponseItem,
+    TokenUsage,
+)
+from ._tool_calls import ToolCallAccumulator
+
+logger = logging.getLogger("chatsse")
+
+# Finish reasons after which the message stays open (P9): the model handed
+# over to tools and may still be talking.
+_TOOL_FINISH_REASONS = frozenset(("tool_calls", "function_call"))
+
+
+class _State(enum.Enum):
+    STREAMING = "streaming"
+    DONE = "done"
+    ERROR = "error"
+
+
+class _OpenReasoning:
+    """The reasoning item while it receives pieces."""
+
+    __slots__ = ("content", "encrypted", "summary")
+
+    def __init__(self) -> None:
+        self.content: list[ReasoningText] = []
+        self.summary: list[str] = []
+        self.encrypted: list[str] = []
+
+    def to_item(self) -> Reasoning:
+        return Reasoning(
+            summary=tuple(self.summary),
+            content=tuple(self.content),
+            encrypted_content="".join(self.encrypted) if self.encrypted else None,
+        )
+
+
+class ChatStreamParser:
+    """Turns the SSE events of one Chat Completions stream into typed events.
+
+    Options:
+
+    * ``choice`` - the choice index to follow when the request asked for
+      ``n > 1`` (P7); run one parser per choice to follow several.
+    * ``drop_tool_calls_on_stop`` - drop tool calls still pending at
+      ``finish_reason: "stop"`` or at the end, as the reference implementation
+      did (logged at WARNING). By default they are delivered (P9).
+    * ``raise_on_length`` - ``finish_reason: "length"`` raises
+      :class:`ContextWindowExceededError` (default); with ``False`` it ends the
+      answer normally, with ``Completed.finish_reason == "length"``.
+    * ``tool_call_deltas`` - also emit :class:`FunctionCallArgumentsDelta` for
+      every piece of tool-call arguments, for UIs that show calls being written.
+
+    One parser serves one stream; it is not thread-safe, and needs not be:
+    use one per stream.
+    """
+
+    def __init__(
+        self,
+        *,
+        choice: int = 0,
+        drop_tool_calls_on_stop: bool = False,
+        raise_on_length: bool = True,
+        tool_call_deltas: bool = False,
+    ) -> None:
+        if type(choice) is not int or choice < 0:
+            raise TypeError(f"choice must be a non-negative int, got {choice!r}")
+        self._choice = choice
+        self._drop_tool_calls_on_stop = drop_tool_calls_on_stop
+        self._raise_on_length = raise_on_length
+        self._tool_call_deltas = tool_call_deltas
+
+        self._state = _State.STREAMING
+        self._response_id = ""
+        self._usage: dict[str, Any] | None = None
+        self._finish_reason: str | None = None
+        self._reasoning: _OpenReasoning | None = None
+        self._message: list[OutputText | Refusal] | None = None
+        self._tool_calls = ToolCallAccumulator()
+
+    # -- public interface -------------------------------------------------
+
+    @property
+    def finished(self) -> bool:
+        """True once the stream ended (``[DONE]``, :meth:`end`) or an error was raised."""
+        return self._state is not _State.STREAMING
+
+    def feed(self, sse: Any) -> list[ResponseEvent]:
+        """Consume one SSE event and return the events it causes.
+
+        ``sse`` is the event's data as a ``str``, or an object with ``.data``
+        and ``.event`` (sseclient-py's ``Event``).
+
+        Raises :class:`APIError` (an error payload, P3/P5),
+        :class:`ContextWindowExceededError` (``finish_reason: "length"``, P9),
+        :class:`ParserStateError` (the parser already finished). An error
+        carries ``events`` (produced by this call before it) and
+        ``partial_items``; after it the parser is finished (P13).
+        """
+        if self._state is not _State.STREAMING:
+            raise ParserStateError("feed() called on a finished parser; use one parser per stream")
+        event_type: object
+        if isinstance(sse, str):
+            data, event_type = sse, "message"
+        else:
+            data, event_type = _data_and_type(sse)
+
+        data = data.strip()  # P1
+        if not data:
+            return []
+        if data in {"[DONE]", "DONE"}:  # P2; "DONE" from old test stubs (seed)
+            return self._complete()
+
+        events: list[ResponseEvent] = []
+        try:
+            if event_type == "error":  # P3 (Groq)
+                raise _api_error_from_text(data)
+            try:
+                chunk = json.loads(data)
+            except (ValueError, RecursionError):
+                logger.debug("skipping SSE data that is not JSON: %.200r", data)  # P4
+                return events
+            if isinstance(chunk, dict):
+                self._read_chunk(chunk, events)
+            else:
+                logger.debug("skipping SSE data that is not a JSON object: %.200r", data)
+        except ChatSSEError as error:
+            self._state = _State.ERROR
+            error.events = tuple(events)
+            error.partial_items = tuple(self.partial_items())
+            raise
+        return events
+
+    def end(self) -> list[ResponseEvent]:
+        """The input ended without ``[DONE]``: close what is open and complete (P12).
+
+        ``Completed.finish_reason`` is ``None`` if no finish reason was seen,
+        so a truncated answer can be told from a finished one.
+        Raises :class:`ParserStateError` if the parser already finished.
+        """
+        if self._state is not _State.STREAMING:
+            raise ParserStateError("end() called on a finished parser")
+        return self._complete()
+
+    def partial_items(self) -> list[ResponseItem]:
+        """The items open right now: reasoning, message, then pending tool calls (P13)."""
+        items: list[ResponseItem] = []
+        if self._reasoning is not None:
+            items.append(self._reasoning.to_item())
+        if self._message is not None:
+            items.append(Message(content=tuple(self._message)))
+        items.extend(self._tool_calls.partial_items())
+        return items
+
+    # -- one chunk ----------------------------------------------------------
+
+    def _read_chunk(self, chunk: dict[str, Any], out: list[ResponseEvent]) -> None:
+        _raise_on_error_payload(chunk)  # P5
+
+        # P6: metadata may ride on any chunk, including ones without choices.
+        if not self._response_id:
+            response_id = chunk.get("id")
+            if isinstance(response_id, str) and response_id:  # Azure's first chunk has ""
+                self._response_id = response_id
+        usage = chunk.get("usage")
+        if not isinstance(usage, dict):
+            x_groq = chunk.get("x_groq")
+            usage = x_groq.get("usage") if isinstance(x_groq, dict) else None
+        if isinstance(usage, dict):
+            self._usage = usage  # the last one wins: providers repeat totals, never parts
+
+        choices = chunk.get("choices")
+        if not isinstance(choices, list):
+            return
+        for choice in choices:
+            if not isinstance(choice, dict):
+                continue
+            index = choice.get("index")
+            if type(index) is int and index != self._choice:
+                continue  # P7: another choice of an n > 1 request
+            self._read_choice(choice, out)
+
+    def _read_choice(self, choice: dict[str, Any], out: list[ResponseEvent]) -> None:
+        delta = choice.get("delta")
+        if isinstance(delta, dict):
+            self._read_reasoning(delta, out)
+            content = delta.get("content")
+            if isinstance(content, str):
+                self._add_text(content, out)
+            elif isinstance(content, list):
+                self._read_content_parts(content, out)
+            refusal = delta.get("refusal")
+            if isinstance(refusal, str):
+                self._add_refusal(refusal, out)
+            tool_calls = delta.get("tool_calls")
+            if isinstance(tool_calls, list):
+                for fragment in tool_calls:
+                    self._add_tool_call_fragment(fragment, out)
+            function_call = delta.get("function_call")
+            if isinstance(function_call, dict):
+                # The legacy functions API: one call, no id, no index.
+                self._add_tool_call_fragment({"index": 0, "function": function_call}, out)
+
+        message = choice.get("message")
+        if isinstance(message, dict):
+            self._add_reasoning_value(message.get("reasoning"), out)  # as the seed
+
+        # P5, read after the delta so that text arriving with the error is in
+        # the error's events rather than lost.
+        error = choice.get("error")
+        if error is not None:
+            raise _api_error_from_object(error)
+
+        finish_reason = choice.get("finish_reason")
+        if isinstance(finish_reason, str) and finish_reason:  # P9: "" counts as null
+            self._finish(finish_reason, choice, out)
+
+    def _read_reasoning(self, delta: dict[str, Any], out: list[ResponseEvent]) -> None:
+        # P7 step 1. OpenRouter sends reasoning_details *and* reasoning with the
+        # same text: the structured form wins and the plain one is ignored.
+        details = delta.get("reasoning_details")
+        if isinstance(details, list) and details:
+            for detail in details:
+                if isinstance(detail, dict):
+                    self._add_reasoning_detail(detail, out)
+            return
+        reasoning_content = delta.get("reasoning_content")  # DeepSeek, vLLM, llama.cpp
+        if isinstance(reasoning_content, str) and reasoning_content:
+            self._add_reasoning_text(reasoning_content, out)
+            return
+        self._add_reasoning_value(delta.get("reasoning"), out)  # Groq, OpenRouter, Ollama
+
+    def _add_reasoning_detail(self, detail: dict[str, Any], out: list[ResponseEvent]) -> None:
+        kind = detail.get("type")
+        if kind == "reasoning.text":
+            text = detail.get("text")
+            if isinstance(text, str):
+                self._add_reasoning_text(text, out)
+        elif kind == "reasoning.summary":
+            summary = detail.get("summary")
+            if isinstance(summary, str) and summary:
+                self._open_reasoning(out).summary.append(summary)
+        elif kind == "reasoning.encrypted":
+            data = detail.get("data")
+            if isinstance(data, str) and data:
+                self._open_reasoning(out).encrypted.append(data)
+
+    def _add_reasoning_value(self, value: Any, out: list[ResponseEvent]) -> None:
+        # The seed's three shapes: a string, {"text": ...}, {"content": ...}.
+        if isinstance(value, dict):
+            text = value.get("text")
+            value = text if isinstance(text, str) else value.get("content")
+        if isinstance(value, str):
+            self._add_reasoning_text(value, out)
+
+    def _read_content_parts(self, parts: list[Any], out: list[ResponseEvent]) -> None:
+        # P7 step 2: content as a list of parts (Mistral). "thinking" parts hold
+        # reasoning as a list of text parts; other parts count by their "text".
+        for part in parts:
+            if not isinstance(part, dict):
+                continue
+            if part.get("type") == "thinking":
+                thinking = part.get("thinking")
+                if isinstance(thinking, str):
+                    self._add_reasoning_text(thinking, out)
+                elif isinstance(thinking, list):
+                    for piece in thinking:
+                        if isinstance(piece, dict):
+                            text = piece.get("text")
+                            if isinstance(text, str):
+                                self._add_reasoning_text(text, out)
+                continue
+            text = part.get("text")
+            if isinstance(text, str):
+                self._add_text(text, out)
+
+    # -- items ----------------------------------------------------------------
+
+    def _open_reasoning(self, out: list[ResponseEvent]) -> _OpenReasoning:
+        if self._reasoning is None:  # P7b
+            self._reasoning = _OpenReasoning()
+            out.append(OutputItemAdded(Reasoning()))
+        return self._reasoning
+
+    def _add_reasoning_text(self, text: str, out: list[ResponseEvent]) -> None:
+        if not text:  # P7a
+            return
+        reasoning = self._open_reasoning(out)
+        out.append(ReasoningContentDelta(text, len(reasoning.content)))
+        reasoning.content.append(ReasoningText(text))
+
+    def _open_message(self, out: list[ResponseEvent]) -> list[OutputText | Refusal]:
+        if self._message is None:  # P7b
+            self._message = []
+            out.append(OutputItemAdded(Message()))
+        return self._message
+
+    def _add_text(self, text: str, out: list[ResponseEvent]) -> None:
+        if not text:  # P7a: OpenAI's first delta is "content": ""
+            return
+        self._open_message(out).append(OutputText(text))
+        out.append(OutputTextDelta(text))
+
+    def _add_refusal(self, refusal: str, out: list[ResponseEvent]) -> None:
+        if not refusal:
+            return
+        self._open_message(out).append(Refusal(refusal))
+        out.append(RefusalDelta(refusal))
+
+    def _add_tool_call_fragment(self, fragment: Any, out: list[ResponseEvent]) -> None:
+        merged = self._tool_calls.add(fragment)
+        if merged is not None and self._tool_call_deltas:
+            call, added = merged
+            if added:
+                out.append(FunctionCallArgumentsDelta(call.slot, call.call_id, call.name, added))
+
+    def _close_reasoning(self, out: list[ResponseEvent]) -> None:
+        if self._reasoning is not None:
+            out.append(OutputItemDone(self._reasoning.to_item()))
+            self._reasoning = None
+
+    def _close_tool_calls(self, out: list[ResponseEvent]) -> None:
+        if not self._tool_calls:
+            return
+        if self._drop_tool_calls_on_stop:
+            names = self._tool_calls.discard()
+            logger.warning(
+                "dropping %d tool call(s) pending at stop: %s", len(names), ", ".join(names)
+            )
+            return
+        out.extend(OutputItemDone(call) for call in self._tool_calls.take_finished())
+
+    def _close_message(self, out: list[ResponseEvent]) -> None:
+        if self._message is not None:
+            out.append(OutputItemDone(Message(content=tuple(self._message))))
+            self._message = None
+
+    # -- endings ----------------------------------------------------------------
+
+    def _finish(self, reason: str, choice: dict[str, Any], out: list[ResponseEvent]) -> None:
+        self._finish_reason = reason  # the last one is reported by Completed
+        if reason == "error":  # P5 (OpenRouter), with no error object in the choice
+            raise APIError("the stream ended with finish_reason 'error'", raw=choice)
+        if reason == "length" and self._raise_on_length:
+            raise ContextWindowExceededError(
+                "the model stopped at the token limit (finish_reason 'length'): the context "
+                "window or max_tokens ran out; pass raise_on_length=False to accept it"
+            )
+        self._close_reasoning(out)
+        if reason in _TOOL_FINISH_REASONS:
+            # P9: the calls are due now; the message stays open (as the seed).
+            out.extend(OutputItemDone(call) for call in self._tool_calls.take_finished())
+            return
+        # P9, "stop" and every other value: real servers end complete tool-call
+        # turns with "stop" (OpenAI with a forced tool_choice, Gemini), so the
+        # pending calls are delivered rather than dropped as the seed did.
+        self._close_tool_calls(out)
+        self._close_message(out)
+
+    def _complete(self) -> list[ResponseEvent]:
+        # P10, P11: close everything in order, then Completed, exactly once.
+        out: list[ResponseEvent] = []
+        self._close_reasoning(out)
+        self._close_tool_calls(out)
+        self._close_message(out)
+        usage = TokenUsage.from_usage(self._usage) if self._usage is not None else None
+        out.append(Completed(self._response_id, usage, self._finish_reason))
+        self._state = _State.DONE
+        return out
+
+
+def _data_and_type(sse: Any) -> tuple[str, object]:
+    data = getattr(sse, "data", None)
+    if not isinstance(data, str):
+        raise TypeError(f"feed() takes a str or an SSE event with str .data, got {sse!r:.100}")
+    return data, getattr(sse, "event", "message")
+
+
+# -- error payloads (P3, P5) -------------------------------------------------
+
+
+def _raise_on_error_payload(chunk: dict[str, Any]) -> None:
+    error = chunk.get("error")
+    if error is not None:  # OpenAI, SGLang, vLLM, llama.cpp, OpenRouter mid-stream
+        raise _api_error_from_object(error)
+    if chunk.get("object") == "error" and "message" in chunk:  # older vLLM
+        raise _api_error_from_object(chunk)
+
+
+def _api_error_from_text(text: str) -> APIError:
+    # An `event: error` SSE event: usually {"error": {...}}, sometimes plain text.
+    try:
+        payload = json.loads(text)
+    except (ValueError, RecursionError):
+        return APIError(text, raw=text)
+    if isinstance(payload, dict) and payload.get("error") is not None:
+        return _api_error_from_object(payload["error"])
+    return _api_error_from_object(payload)
+
+
+def _api_error_from_object(error: Any) -> APIError:
+    if isinstance(error, str):
+        return APIError(error or "unspecified error", raw=error)
+    if not isinstance(error, dict):
+        return APIError(f"error: {_short_json(error)}", raw=error)
+    message = error.get("message")
+    if not isinstance(message, str) or not message:
+        message = f"error: {_short_json(error)}"
+    code = error.get("code")
+    if type(code) is not int and not isinstance(code, str):
+        code = None
+    kind = error.get("type")
+    param = error.get("param")
+    return APIError(
+        message,
+        code=code,
+        type=kind if isinstance(kind, str) else None,
+        param=param if isinstance(param, str) else None,
+        raw=error,
+    )
+
+
+def _short_json(value: Any, limit: int = 500) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (ValueError, TypeError, RecursionError):
+        text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."

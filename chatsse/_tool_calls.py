@@ -1,0 +1,157 @@
+"""Reassembling tool calls from their deltas (SPEC P8).
+
+Providers stream a tool call as fragments: an ``id`` and ``function.name`` in
+the first one, pieces of ``function.arguments`` in the following ones. Which
+call a fragment belongs to is told by its ``index`` and/or ``id``, and every
+provider fills those differently:
+
+* OpenAI, Azure, DeepSeek: ``index`` on every fragment, ``id`` on the first.
+* Mistral: no ``index`` at all; every call arrives whole with its ``id``.
+* Qwen (Alibaba): continuations carry ``"id": ""``, which must not count as an id.
+* OpenRouter (Kimi): the ``id`` repeated on every fragment.
+* Ollama: every parallel call at ``index`` 0, each with its own ``id``.
+
+Calls live in *slots* (integers). A slot is the provider's ``index`` when it
+gives one, so a call without an id is named ``tool-call-{index}`` as in the
+seed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from ._events import FunctionCall
+
+logger = logging.getLogger("chatsse")
+
+
+class PendingCall:
+    """A tool call still receiving fragments."""
+
+    __slots__ = ("arguments", "call_id", "name", "slot")
+
+    def __init__(self, slot: int) -> None:
+        self.slot = slot
+        self.call_id: str | None = None
+        self.name: str | None = None
+        self.arguments: list[str] = []
+
+    def to_item(self, *, finished: bool) -> FunctionCall:
+        arguments = "".join(self.arguments)
+        if finished and not arguments:
+            # A tool without parameters: providers send no arguments at all,
+            # but callers json.loads() them.
+            arguments = "{}"
+        return FunctionCall(
+            name=self.name or "",
+            arguments=arguments,
+            call_id=self.call_id if self.call_id is not None else f"tool-call-{self.slot}",
+        )
+
+
+class ToolCallAccumulator:
+    """Pending tool calls of one response, in the order they were first seen."""
+
+    def __init__(self) -> None:
+        self._pending: dict[int, PendingCall] = {}  # insertion order = first-seen order
+        self._slot_by_id: dict[str, int] = {}
+        self._slot_by_index: dict[int, int] = {}  # where a reused provider index now points
+        self._next_free = 0
+        self._last_slot: int | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self._pending)
+
+    def add(self, fragment: object) -> tuple[PendingCall, str] | None:
+        """Merge one fragment; return the call it went to and the argument text it added."""
+        if not isinstance(fragment, dict):
+            return None
+        call_id = _non_empty_str(fragment.get("id"))
+        index = fragment.get("index")
+        if type(index) is not int or index < 0:
+            index = None
+        slot = self._slot_for(index, call_id)
+
+        call = self._pending.get(slot)
+        if call is None:
+            call = self._pending[slot] = PendingCall(slot)
+        if call_id is not None:
+            if call.call_id is None:
+                call.call_id = call_id
+            self._slot_by_id.setdefault(call_id, slot)
+        self._last_slot = slot
+
+        added = ""
+        function = fragment.get("function")
+        if isinstance(function, dict):
+            name = function.get("name")
+            if call.name is None and isinstance(name, str) and name:
+                call.name = name  # the first non-empty name wins; names are never joined
+            added = _arguments_text(function.get("arguments"))
+            if added:
+                call.arguments.append(added)
+        return call, added
+
+    def _slot_for(self, index: int | None, call_id: str | None) -> int:
+        if call_id is not None:
+            known = self._slot_by_id.get(call_id)
+            if known is not None:
+                return known
+        if index is None:
+            if call_id is None and self._last_slot is not None:
+                return self._last_slot  # a continuation of the call being streamed
+            return self._take_free_slot()
+        slot = self._slot_by_index.get(index, index)
+        if call_id is not None:
+            holder = self._pending.get(slot)
+            if holder is not None and holder.call_id is not None and holder.call_id != call_id:
+                # A new id at an index already in use: a new call (Ollama sends
+                # every parallel call at index 0). Later id-less fragments at
+                # this index continue the new call.
+                slot = self._take_free_slot()
+                self._slot_by_index[index] = slot
+        return slot
+
+    def _take_free_slot(self) -> int:
+        while self._next_free in self._pending:
+            self._next_free += 1
+        slot = self._next_free
+        self._next_free += 1
+        return slot
+
+    def take_finished(self) -> list[FunctionCall]:
+        """Remove every pending call; return those that got a name, in first-seen order."""
+        calls = []
+        for call in self._pending.values():
+            if call.name is None:
+                logger.debug("skipping tool call %s: it never received a name", call.slot)
+                continue
+            calls.append(call.to_item(finished=True))
+        self._pending.clear()
+        return calls
+
+    def discard(self) -> list[str]:
+        """Remove every pending call; return their names (for the log)."""
+        names = [call.name or f"<unnamed {call.slot}>" for call in self._pending.values()]
+        self._pending.clear()
+        return names
+
+    def partial_items(self) -> list[FunctionCall]:
+        """The pending calls as they stand, named or not, arguments as received."""
+        return [call.to_item(finished=False) for call in self._pending.values()]
+
+
+def _non_empty_str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _arguments_text(arguments: Any) -> str:
+    if isinstance(arguments, str):
+        return arguments
+    if isinstance(arguments, (dict, list)):
+        # Some servers send the arguments already parsed; keep them as JSON text
+        # rather than dropping them.
+        return json.dumps(arguments, ensure_ascii=False)
+    return ""

@@ -1,0 +1,62 @@
+"""Helpers for feeding real bytes to chatsse in the three ways every reader is tested."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import chatsse
+from chatsse import ResponseEvent
+
+
+def sse_body(*chunks: Any, event: str | None = "message", done: bool = True) -> bytes:
+    """An SSE body with one event per JSON chunk (as the seed's build_body), then [DONE]."""
+    lines = []
+    for chunk in chunks:
+        data = chunk if isinstance(chunk, str) else json.dumps(chunk)
+        prefix = f"event: {event}\n" if event else ""
+        lines.append(f"{prefix}data: {data}\n\n")
+    if done:
+        lines.append("data: [DONE]\n\n")
+    return "".join(lines).encode()
+
+
+def split_every(data: bytes, size: int) -> list[bytes]:
+    return [data[i : i + size] for i in range(0, len(data), size)]
+
+
+def split_randomly(data: bytes, seed: int, max_size: int = 64) -> list[bytes]:
+    rng = random.Random(seed)
+    chunks, i = [], 0
+    while i < len(data):
+        size = rng.randint(1, max_size)
+        chunks.append(data[i : i + size])
+        i += size
+    return chunks
+
+
+def events(body: bytes, **options: Any) -> list[ResponseEvent]:
+    """All events of a body fed whole; errors propagate."""
+    return list(chatsse.iter_events(body, **options))
+
+
+def events_until_error(
+    chunks: Any, **options: Any
+) -> tuple[list[ResponseEvent], BaseException | None]:
+    """Events yielded before an error (if any), and the error."""
+    out: list[ResponseEvent] = []
+    try:
+        for event in chatsse.iter_events(chunks, **options):
+            out.append(event)
+    except chatsse.ChatSSEError as error:
+        return out, error
+    return out, None
+
+
+def ways_to_feed(body: bytes, seed: int = 0) -> Iterator[tuple[str, Any]]:
+    """The body whole, one byte at a time, and at random splits."""
+    yield "whole", body
+    yield "bytewise", split_every(body, 1)
+    yield "random", split_randomly(body, seed)

@@ -56,16 +56,17 @@ def iter_events(
 def _parse(
     parser: ChatStreamParser, chunks: Iterable[bytes], max_event_bytes: int
 ) -> Iterator[ResponseEvent]:
+    feed = parser.feed
     try:
         for sse in iter_sse(chunks, max_event_bytes):
             try:
-                events = parser.feed(sse)
+                events = feed(sse)
             except ChatSSEError as error:
                 yield from error.events
                 raise
             yield from events
-            if parser.finished:  # [DONE]: nothing after it is read (P2)
-                return
+            if events and type(events[-1]) is Completed:
+                return  # [DONE]: nothing after it is read (P2)
     except StreamError as error:
         error.partial_items = tuple(parser.partial_items())
         raise

@@ -1,8 +1,9 @@
 """The exceptions chatsse raises (SPEC §5). All derive from :class:`ChatSSEError`.
 
-Any other exception escaping a public call of chatsse is a bug, with one
-exception: ``TypeError`` for arguments of the wrong type (a programming error
-that ``mypy`` would have caught).
+Any other exception escaping a public call of chatsse is a bug, except for
+programming errors in the call itself: ``TypeError`` for an argument of the
+wrong type (``mypy`` catches those) and ``ValueError`` for an invalid value
+(such as ``max_event_bytes=0``), raised at once when the call is made.
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ _GROUP_LINES = 64
 
 _BOM = b"\xef\xbb\xbf"
 _LF = 10
-_CR_BYTE = b"\r"
+_CR = 13
 
 
 class _LongEvent:
@@ -83,13 +83,19 @@ class _LongEvent:
             start = end
 
 
+# What the framer hands on: a block of whole events, a long event to pass in
+# groups, or an error to raise once everything before it is delivered.
+_Frame = bytes | _LongEvent | StreamError
+
+
 class _Framer:
     """Cuts a byte stream into blocks of whole, normalised, valid-UTF-8 events."""
 
     def __init__(self, max_event_bytes: int) -> None:
         self._max_event_bytes = max_event_bytes
-        self._pending: list[bytes] = []  # the start of the next event; never starts with LF
-        self._pending_size = 0
+        # The start of the next event (never starting with LF). A bytearray:
+        # an event arriving one byte at a time costs one byte per byte.
+        self._pending = bytearray()
         self._pending_ends_with_lf = False
         self._head: bytes | None = b""  # stream start, until a BOM is ruled in or out
         self._after_cr = False  # the previous chunk ended with CR
@@ -99,15 +105,23 @@ class _Framer:
 
     def frames(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
         """Everything sseclient-py should parse, chunk by chunk."""
+        feed = self.feed
         for chunk in chunks:
-            yield from self._emit(self.feed(chunk))
+            frames = feed(chunk)
+            if len(frames) == 1 and type(frames[0]) is bytes:  # the usual case: one block
+                self.group_state = None
+                yield frames[0]
+            elif frames:
+                yield from self._emit(frames)
         yield from self._emit(self.finish())
 
-    def _emit(self, frames: list[bytes | _LongEvent]) -> Iterator[bytes]:
+    def _emit(self, frames: list[_Frame]) -> Iterator[bytes]:
         for frame in frames:
             if isinstance(frame, bytes):
                 self.group_state = None
                 yield frame
+            elif isinstance(frame, StreamError):
+                raise frame  # only now: the events before it have been delivered
             else:
                 # The bridge reads group_state while this generator is suspended
                 # at the yield, so it must be set before each group goes out.
@@ -120,7 +134,7 @@ class _Framer:
                 self.group_state = True
                 yield group
 
-    def feed(self, chunk: bytes) -> list[bytes | _LongEvent]:
+    def feed(self, chunk: bytes) -> list[_Frame]:
         if type(chunk) is not bytes:
             chunk = _as_bytes(chunk)
         if self._head is not None:
@@ -133,14 +147,14 @@ class _Framer:
                 chunk = chunk[1:]
                 if not chunk:
                     return []
-        if _CR_BYTE in chunk:
-            self._after_cr = chunk.endswith(_CR_BYTE)
+        if _CR in chunk:  # an int: a memchr, much cheaper than a bytes search
+            self._after_cr = chunk[-1] == _CR
             chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         return self._add(chunk)
 
-    def finish(self) -> list[bytes | _LongEvent]:
+    def finish(self) -> list[_Frame]:
         """End of input: dispatch a final event whose blank line never came (F6)."""
-        frames: list[bytes | _LongEvent] = []
+        frames: list[_Frame] = []
         if self._head:  # fewer than 3 bytes, all a BOM's prefix: they are content
             head, self._head = self._head, None
             frames = self.feed(head)
@@ -157,7 +171,7 @@ class _Framer:
         self._head = None
         return head[len(_BOM) :] if head.startswith(_BOM) else head
 
-    def _add(self, chunk: bytes) -> list[bytes | _LongEvent]:
+    def _add(self, chunk: bytes) -> list[_Frame]:
         if not self._pending:
             chunk = chunk.lstrip(b"\n")  # blank lines between events dispatch nothing
             if not chunk:
@@ -170,29 +184,30 @@ class _Framer:
         else:
             end = 0
         if not end:
-            self._pending.append(chunk)
-            self._pending_size += len(chunk)
+            self._pending += chunk
             self._pending_ends_with_lf = chunk[-1] == _LF
-            self._check_pending_size()
-            return []
+            return self._check_pending_size([])
 
-        block = b"".join(self._pending) + chunk[:end] if self._pending else chunk[:end]
+        if self._pending:
+            block = b"".join((self._pending, chunk[:end] if end < len(chunk) else chunk))
+            self._pending.clear()
+        else:
+            block = chunk[:end]
         tail = chunk[end:].lstrip(b"\n")
-        self._pending = [tail] if tail else []
-        self._pending_size = len(tail)
+        self._pending += tail
         self._pending_ends_with_lf = tail.endswith(b"\n")
-        frames = self._frames_of(block)
-        self._check_pending_size()
+        return self._check_pending_size(self._frames_of(block))
+
+    def _check_pending_size(self, frames: list[_Frame]) -> list[_Frame]:
+        if len(self._pending) > self._max_event_bytes:
+            self._pending = bytearray()
+            frames.append(self._too_large())
         return frames
 
-    def _check_pending_size(self) -> None:
-        if self._pending_size > self._max_event_bytes:
-            self._pending.clear()
-            raise StreamError(
-                f"SSE event larger than max_event_bytes ({self._max_event_bytes} bytes)"
-            )
+    def _too_large(self) -> StreamError:
+        return StreamError(f"SSE event larger than max_event_bytes ({self._max_event_bytes} bytes)")
 
-    def _frames_of(self, block: bytes) -> list[bytes | _LongEvent]:
+    def _frames_of(self, block: bytes) -> list[_Frame]:
         """Check the events of a block; pass long ones apart, the rest as they are."""
         if len(block) > self._max_event_bytes or block.count(b"\n") > _GROUP_LINES:
             frames = self._split_long_events(block)
@@ -200,26 +215,30 @@ class _Framer:
             frames = [block]
         return [_valid_utf8(frame) if isinstance(frame, bytes) else frame for frame in frames]
 
-    def _split_long_events(self, block: bytes) -> list[bytes | _LongEvent]:
-        frames: list[bytes | _LongEvent] = []
+    def _split_long_events(self, block: bytes) -> list[_Frame]:
+        # Events before a bad one are still delivered; the error then ends the stream.
+        frames: list[_Frame] = []
         short: list[bytes] = []
         for raw_event in block.split(b"\n\n"):
             event = raw_event.lstrip(b"\n")
             if not event:
                 continue
-            if len(event) + 1 > self._max_event_bytes:
-                raise StreamError(
-                    f"SSE event larger than max_event_bytes ({self._max_event_bytes} bytes)"
-                )
             lines = event.count(b"\n") + 1
-            if lines <= _GROUP_LINES:
+            error = None
+            if len(event) + 1 > self._max_event_bytes:
+                error = self._too_large()
+            elif lines > MAX_EVENT_LINES:
+                error = StreamError(f"SSE event with more than {MAX_EVENT_LINES} lines")
+            elif lines <= _GROUP_LINES:
                 short.append(event)
                 continue
-            if lines > MAX_EVENT_LINES:
-                raise StreamError(f"SSE event with more than {MAX_EVENT_LINES} lines")
             if short:
                 frames.append(b"\n\n".join(short) + b"\n\n")
                 short = []
+            if error is not None:
+                self._pending = bytearray()
+                frames.append(error)
+                return frames
             frames.append(_LongEvent(_valid_utf8(event)))
         if short:
             frames.append(b"\n\n".join(short) + b"\n\n")

@@ -38,14 +38,16 @@ def iter_events(
     ``source`` is the whole body as ``bytes``, a binary file object (read as
     it fills: a pipe or socket file yields events as they arrive), or any
     iterable of ``bytes`` chunks split anywhere. ``parser_options`` are those
-    of :class:`ChatStreamParser`. The framing is the same as the HTTP
-    driver's (SPEC §4).
+    of :class:`ChatStreamParser`. Any split of the bytes gives the same
+    events; see :doc:`behaviour` for the framing rules.
 
     Yields events as their bytes arrive, ending with :class:`Completed`.
     Raises what :meth:`ChatStreamParser.feed` raises (after yielding the
     events the failing chunk produced), and :class:`StreamError` for an
-    event over ``max_event_bytes`` or a source that fails with ``OSError``.
-    Every error carries ``partial_items``. Reading stops at ``[DONE]``.
+    event over ``max_event_bytes`` or :data:`MAX_EVENT_LINES`, or a source
+    that fails with ``OSError``. Every error carries ``partial_items``.
+    Reading stops at ``[DONE]``. ``TypeError`` if ``source`` is text or not
+    bytes-like, ``ValueError`` if ``max_event_bytes`` is not positive.
     """
     parser = ChatStreamParser(**parser_options)  # bad options fail here, not at the first next()
     if max_event_bytes <= 0:

@@ -59,10 +59,10 @@ def _rebuild(cls: type[ChatSSEError], message: str, state: dict[str, Any]) -> Ch
 
 
 class StreamError(ChatSSEError):
-    """The byte stream failed: the connection broke mid-stream, the peer sent an
-    event larger than ``max_event_bytes`` (SPEC F3) or with too many lines, or the
-    response was not an event stream. The transport's exception, if any, is the
-    ``__cause__``."""
+    """The byte stream failed: reading the source raised ``OSError`` (a broken
+    connection, a failing file), or the peer sent an event larger than
+    ``max_event_bytes`` or with more than :data:`MAX_EVENT_LINES` lines.
+    The underlying exception, if any, is the ``__cause__``."""
 
 
 class IdleTimeoutError(StreamError):
@@ -76,7 +76,8 @@ class ContextWindowExceededError(ChatSSEError):
 
 
 class APIError(ChatSSEError):
-    """The provider reported an error inside the stream (SPEC P3, P5).
+    """The provider reported an error inside the stream: an ``event: error``
+    SSE event, or an error object in a chunk (see :doc:`errors`).
 
     ``message``, ``code`` (a string or a number, as the provider sent it),
     ``type`` and ``param`` come from the provider's error object; ``raw`` is

@@ -89,11 +89,13 @@ ResponseItem: TypeAlias = Message | Reasoning | FunctionCall
 class TokenUsage:
     """Token counts of one response.
 
-    The counts are read from the provider's usage object (SPEC §2): OpenAI
-    names first, then the alternatives other providers use. A count that is
-    missing or not an integer is 0. ``raw`` keeps the provider's object as it
-    came, so nothing is lost (costs, timings, audio tokens...); it is not part
-    of equality, and must not be modified.
+    The counts are read from the provider's usage object: OpenAI names first,
+    then the alternatives other providers use (``input_tokens``,
+    ``output_tokens``, DeepSeek's ``prompt_cache_hit_tokens``, a top-level
+    ``reasoning_tokens``). A count that is missing or not an integer is 0.
+    ``raw`` keeps the provider's object as it came, so nothing is lost (costs,
+    timings, audio tokens...); it is not part of equality, and must not be
+    modified.
     """
 
     input_tokens: int = 0
@@ -105,7 +107,12 @@ class TokenUsage:
 
     @classmethod
     def from_usage(cls, usage: dict[str, Any]) -> TokenUsage:
-        """Read a provider's usage object (OpenAI, DeepSeek, Groq, Anthropic-style names)."""
+        """Read a provider's usage object (OpenAI, DeepSeek, Groq, Anthropic-style names).
+
+        ``TypeError`` if ``usage`` is not a dict.
+        """
+        if not isinstance(usage, dict):
+            raise TypeError(f"usage must be a dict, got {type(usage).__name__}")
         prompt_details = usage.get("prompt_tokens_details")
         completion_details = usage.get("completion_tokens_details")
         input_tokens = _first_int(usage, "prompt_tokens", "input_tokens")
@@ -203,8 +210,10 @@ class FunctionCallArgumentsDelta:
 class Completed:
     """The stream ended. Always the last event of a successful stream, exactly once.
 
-    ``response_id`` is ``""`` when no chunk carried an id; ``finish_reason`` is
-    ``None`` when the stream ended without one (a truncated answer, SPEC P12).
+    ``response_id`` is ``""`` when no chunk carried an id. ``finish_reason``
+    is the last one the provider sent, or ``None`` if it sent none: then the
+    stream ended without saying why, which usually means the answer was cut
+    off (though a few providers, such as Snowflake, never send one).
     """
 
     response_id: str

@@ -111,8 +111,10 @@ class ChatStreamParser:
         raise_on_length: bool = True,
         tool_call_deltas: bool = False,
     ) -> None:
-        if type(choice) is not int or choice < 0:
-            raise TypeError(f"choice must be a non-negative int, got {choice!r}")
+        if type(choice) is not int:
+            raise TypeError(f"choice must be an int, got {choice!r}")
+        if choice < 0:
+            raise ValueError(f"choice must be >= 0, got {choice}")
         self._choice = choice
         self._drop_tool_calls_on_stop = drop_tool_calls_on_stop
         self._raise_on_length = raise_on_length
@@ -385,7 +387,9 @@ class ChatStreamParser:
         if self._drop_tool_calls_on_stop:
             names = self._tool_calls.discard()
             logger.warning(
-                "dropping %d tool call(s) pending at stop: %s", len(names), ", ".join(names)
+                "drop_tool_calls_on_stop: dropping %d pending tool call(s): %s",
+                len(names),
+                ", ".join(names),
             )
             return
         out.extend(OutputItemDone(call) for call in self._tool_calls.take_finished())

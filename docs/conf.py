@@ -7,6 +7,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import attrs
+
 from chatsse import __version__
 
 project = "chatsse"
@@ -55,3 +57,44 @@ nitpick_ignore += [
 html_theme = "furo"
 html_title = f"chatsse {version}"
 exclude_patterns = ["_build"]
+
+
+def _attrs_signature(app, what, name, obj, *rest):
+    """Show the real defaults of attrs classes (an autodoc-process-signature handler).
+
+    With autodoc_preserve_defaults, the defaults of an attrs-generated __init__
+    read ``attr_dict['role'].default``; rebuild the signature from the fields.
+    """
+    _options, signature, return_annotation = rest
+    if what != "class" or not attrs.has(obj) or signature is None:
+        return None
+    params = []
+    for field in attrs.fields(obj):
+        if not field.init:
+            continue
+        default = field.default
+        if isinstance(default, attrs.Factory):
+            default = default.factory()
+        params.append(field.name if default is attrs.NOTHING else f"{field.name}={default!r}")
+    return f"({', '.join(params)})", return_annotation
+
+
+def _no_return_type_on_exceptions(app, domain, objtype, contentnode):
+    """Drop the "Return type: None" of __init__ that Sphinx adds to exceptions (not classes)."""
+    if domain != "py" or objtype != "exception":
+        return
+    signature = contentnode.parent[0]
+    module = signature.get("module")
+    fullname = f"{module}.{signature['fullname']}" if module else signature["fullname"]
+    document = getattr(app.env, "current_document", None)  # Sphinx >= 8.2
+    if document is not None:
+        annotations = document.autodoc_annotations
+    else:
+        annotations = app.env.temp_data.get("annotations", {})
+    annotations.get(fullname, {}).pop("return", None)
+
+
+def setup(app):
+    app.connect("autodoc-process-signature", _attrs_signature)
+    # Before sphinx.ext.autodoc.typehints turns the annotations into field lists.
+    app.connect("object-description-transform", _no_return_type_on_exceptions, priority=400)

@@ -80,6 +80,8 @@ def test_feed_rejects_what_is_not_sse_data_with_type_error() -> None:
     with pytest.raises(TypeError, match="str"):
         parser.feed(b'{"choices": []}')
     with pytest.raises(TypeError):
+        ChatStreamParser(choice="0")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="choice"):
         ChatStreamParser(choice=-1)
 
 

@@ -7,6 +7,7 @@ reason - whichever provider sent them.
 """
 
 from ._api import ByteSource, ChatResult, collect, iter_events
+from ._driver import ChatStream, SSETelemetry, StreamStats, stream_chat
 from ._errors import (
     APIError,
     ChatSSEError,
@@ -36,6 +37,7 @@ from ._events import (
 )
 from ._framing import DEFAULT_MAX_EVENT_BYTES, MAX_EVENT_LINES
 from ._parser import ChatStreamParser
+from ._serialize import from_dict, to_dict
 from ._version import __version__
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "ByteSource",
     "ChatResult",
     "ChatSSEError",
+    "ChatStream",
     "ChatStreamParser",
     "Completed",
     "ContextWindowExceededError",
@@ -65,9 +68,14 @@ __all__ = [
     "RefusalDelta",
     "ResponseEvent",
     "ResponseItem",
+    "SSETelemetry",
     "StreamError",
+    "StreamStats",
     "TokenUsage",
     "__version__",
     "collect",
+    "from_dict",
     "iter_events",
+    "stream_chat",
+    "to_dict",
 ]

@@ -7,7 +7,6 @@ from typing import Any, BinaryIO
 
 import attrs
 
-from ._errors import ChatSSEError, StreamError
 from ._events import (
     Completed,
     FunctionCall,
@@ -20,6 +19,7 @@ from ._events import (
 )
 from ._framing import DEFAULT_MAX_EVENT_BYTES, iter_sse
 from ._parser import ChatStreamParser
+from ._pipeline import events_from_sse, guard_source
 
 _READ_SIZE = 64 * 1024
 
@@ -52,31 +52,8 @@ def iter_events(
     parser = ChatStreamParser(**parser_options)  # bad options fail here, not at the first next()
     if max_event_bytes <= 0:
         raise ValueError("max_event_bytes must be positive")
-    return _parse(parser, _chunks_of(source), max_event_bytes)
-
-
-def _parse(
-    parser: ChatStreamParser, chunks: Iterable[bytes], max_event_bytes: int
-) -> Iterator[ResponseEvent]:
-    feed = parser.feed
-    try:
-        for sse in iter_sse(chunks, max_event_bytes):
-            try:
-                events = feed(sse)
-            except ChatSSEError as error:
-                yield from error.events
-                raise
-            yield from events
-            if events and type(events[-1]) is Completed:
-                return  # [DONE]: nothing after it is read (P2)
-    except StreamError as error:
-        error.partial_items = tuple(parser.partial_items())
-        raise
-    except OSError as error:
-        raise StreamError(
-            f"reading the SSE source failed: {error}", partial_items=parser.partial_items()
-        ) from error
-    yield from parser.end()
+    chunks = guard_source(_chunks_of(source), parser)
+    return events_from_sse(parser, iter_sse(chunks, max_event_bytes))
 
 
 def _chunks_of(source: object) -> Iterable[bytes]:

@@ -135,6 +135,11 @@ class ChatStreamParser:
         """True once the stream ended (``[DONE]``, :meth:`end`) or an error was raised."""
         return self._state is not _State.STREAMING
 
+    @property
+    def finish_reason(self) -> str | None:
+        """The last finish reason seen so far, or ``None``: what ``Completed`` will report."""
+        return self._finish_reason
+
     def feed(self, sse: Any) -> list[ResponseEvent]:
         """Consume one SSE event and return the events it causes.
 

@@ -22,7 +22,7 @@ extensions = [
     "sphinx.ext.viewcode",
 ]
 autodoc_member_order = "bysource"
-autodoc_typehints = "description"
+autodoc_typehints = "signature"
 autodoc_typehints_format = "short"
 autodoc_preserve_defaults = True
 nitpicky = True
@@ -39,6 +39,19 @@ nitpick_ignore = [
         "typing.Any",
         "typing.BinaryIO",
         "Exception",
+        "Mapping",
+        "collections.abc.Mapping",
+        "Generator",
+        "collections.abc.Generator",
+        "requests.Response",
+        "requests.Session",
+        "requests.models.Response",
+        "requests.sessions.Session",
+        "TextIO",
+        "os.PathLike",
+        "PathLike",
+        "typing.Literal",
+        "types.TracebackType",
     )
 ]
 # The type aliases are documented as data; signatures refer to them as classes.

@@ -1,0 +1,528 @@
+"""The HTTP driver: POST a Chat Completions request and stream its events (SPEC §6).
+
+The only module that imports ``requests``. It owns what the parser must not:
+the socket, the clock, timeouts and closing. The body is read with urllib3's
+``read1(decode_content=True)``, which returns whatever has arrived: unlike
+``iter_content`` or iterating the response, it hands over every event at once
+for chunked, close-delimited and gzip bodies alike (D3). The socket's read
+timeout is the idle timeout (D1): it bounds each wait for bytes, so keep-alive
+comments keep a slow stream alive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import json as jsonlib
+import logging
+import time
+from collections.abc import Generator, Iterator, Mapping
+from types import TracebackType
+from typing import Any, Protocol
+
+import attrs
+import requests
+import urllib3.exceptions
+
+from ._errors import ChatSSEError, HTTPStatusError, IdleTimeoutError, StreamError
+from ._events import Completed, ResponseEvent
+from ._framing import DEFAULT_MAX_EVENT_BYTES, ServerSentEvent, iter_sse
+from ._parser import ChatStreamParser
+from ._pipeline import end_or_raise, events_from_sse
+
+logger = logging.getLogger("chatsse")
+
+_READ_SIZE = 64 * 1024
+# How much of an error body (non-2xx) or an unexpected body is kept.
+_ERROR_BODY_LIMIT = 64 * 1024
+# After [DONE], how long the rest of the body (the chunked terminator) may take
+# to arrive before the connection is closed rather than returned to the pool.
+_DRAIN_TIMEOUT = 0.05
+_DRAIN_LIMIT = 64 * 1024
+
+_TRANSPORT_ERRORS = (urllib3.exceptions.HTTPError, OSError)
+
+
+class SSETelemetry(Protocol):
+    """What ``telemetry=`` receives (the seed's ``SseTelemetry``).
+
+    ``on_sse_poll`` is called after every read of one SSE event with what the
+    read gave - the SSE event, ``None`` when the body ended, or the error - and
+    the seconds the read waited. It runs on the consuming thread; an exception
+    it raises ends the stream.
+    """
+
+    def on_sse_poll(
+        self, outcome: ServerSentEvent | ChatSSEError | None, elapsed_seconds: float
+    ) -> None: ...
+
+
+@attrs.frozen
+class StreamStats:
+    """Measurements of one stream (a snapshot: read ``ChatStream.stats`` again for news).
+
+    Times are seconds since the request was sent.
+    """
+
+    #: When the first byte of the body arrived (``None`` before that).
+    time_to_first_byte: float | None
+    #: When the first event carrying model output was yielded (``None`` before that).
+    time_to_first_token: float | None
+    #: SSE events read from the body.
+    sse_events: int
+    #: chatsse events yielded.
+    events: int
+    #: Body bytes received (after gzip decoding).
+    bytes_received: int
+    #: From sending the request to the end of the stream, or to now while it runs.
+    duration: float
+
+
+class _Progress:
+    """Counters shared by a ChatStream and its reading generator (which must not
+    hold the ChatStream itself: an abandoned stream must be freed at once)."""
+
+    __slots__ = ("bytes", "ended", "events", "first_byte", "first_token", "sse_events", "started")
+
+    def __init__(self, started: float) -> None:
+        self.started = started
+        self.first_byte: float | None = None
+        self.first_token: float | None = None
+        self.ended: float | None = None
+        self.sse_events = 0
+        self.events = 0
+        self.bytes = 0
+
+    def snapshot(self) -> StreamStats:
+        def since(moment: float | None) -> float | None:
+            return None if moment is None else moment - self.started
+
+        end = self.ended if self.ended is not None else time.perf_counter()
+        return StreamStats(
+            time_to_first_byte=since(self.first_byte),
+            time_to_first_token=since(self.first_token),
+            sse_events=self.sse_events,
+            events=self.events,
+            bytes_received=self.bytes,
+            duration=end - self.started,
+        )
+
+
+class ChatStream:
+    """The events of one streaming response, as they arrive.
+
+    Iterate it (once) for :data:`~chatsse.ResponseEvent`\\ s; use it as a
+    context manager, or call :meth:`close`, to hang up early. Whatever way
+    the stream ends - ``[DONE]``, an error, ``close()``, leaving the ``with``
+    block, or the stream being dropped or garbage-collected mid-answer - the
+    response is closed and the server sees the client leave, so it can stop
+    generating (D5). After ``[DONE]`` the connection goes back to the
+    session's pool if the server finished the body at once.
+
+    Iterating raises what :func:`~chatsse.iter_events` raises, plus
+    :class:`IdleTimeoutError` (no bytes for ``idle_timeout`` seconds) and
+    :class:`StreamError` (the connection broke). Neither is raised once a
+    finish reason has arrived: then the stream just completes (D4).
+    """
+
+    def __init__(
+        self,
+        response: requests.Response,
+        events: Generator[ResponseEvent, None, None],
+        progress: _Progress,
+        session: requests.Session | None,
+    ) -> None:
+        #: The ``requests.Response``: status, headers (read-only: the body is chatsse's).
+        self.response = response
+        self._events = events
+        self._progress = progress
+        self._owned_session = session
+
+    def __iter__(self) -> ChatStream:
+        return self
+
+    def __next__(self) -> ResponseEvent:
+        return next(self._events)
+
+    @property
+    def stats(self) -> StreamStats:
+        """Time to first byte and first token, counts and duration, so far."""
+        return self._progress.snapshot()
+
+    def close(self) -> None:
+        """Stop reading and release the connection. Safe to call at any time, repeatedly."""
+        self._events.close()  # runs the reader's clean-up if it had started
+        self.response.close()
+        if self._owned_session is not None:
+            self._owned_session.close()
+            self._owned_session = None
+        if self._progress.ended is None:
+            self._progress.ended = time.perf_counter()
+
+    def __enter__(self) -> ChatStream:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # A stream dropped before it was iterated still holds a connection.
+        with contextlib.suppress(Exception):  # nothing may escape a finaliser
+            self.close()
+
+
+def stream_chat(
+    url: str,
+    json: Mapping[str, Any],
+    *,
+    headers: Mapping[str, str] | None = None,
+    session: requests.Session | None = None,
+    idle_timeout: float = 300.0,
+    connect_timeout: float = 10.0,
+    telemetry: SSETelemetry | None = None,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    **parser_options: Any,
+) -> ChatStream:
+    """POST a Chat Completions request and return its events as a :class:`ChatStream`.
+
+    ``url`` is the full endpoint (``https://api.openai.com/v1/chat/completions``);
+    ``json`` the request body, sent with ``"stream": true`` added unless it says
+    otherwise. ``headers`` are added to the request (put your ``Authorization``
+    here; chatsse never logs headers). ``session`` lets streams share a
+    connection pool, and carries any retry policy: nothing is retried once the
+    stream has started. ``idle_timeout`` bounds each wait for bytes (a
+    keep-alive comment counts); ``connect_timeout`` bounds connecting.
+    ``parser_options`` are those of :class:`ChatStreamParser`.
+
+    The request is sent before this returns. Raises :class:`HTTPStatusError`
+    for a non-2xx answer; :class:`StreamError` if the server cannot be
+    reached or answers something that is not an event stream (a JSON answer,
+    from a server that ignored ``stream``, is turned into the same events);
+    :class:`IdleTimeoutError` if the response headers take longer than
+    ``idle_timeout``. ``TypeError``/``ValueError`` for invalid arguments.
+    """
+    parser = ChatStreamParser(**parser_options)
+    if max_event_bytes <= 0:
+        raise ValueError("max_event_bytes must be positive")
+    body = dict(json)
+    body.setdefault("stream", True)
+    request_headers = {"Accept": "text/event-stream", **(headers or {})}
+    owned_session = requests.Session() if session is None else None
+    http = session or owned_session
+    assert http is not None
+    where = _safe_url(url)
+
+    logger.debug("POST %s", where)
+    progress = _Progress(time.perf_counter())
+    try:
+        response = http.post(
+            url,
+            json=body,
+            headers=request_headers,
+            stream=True,
+            timeout=(connect_timeout, idle_timeout),
+        )
+    except BaseException as error:
+        if owned_session is not None:
+            owned_session.close()
+        raise _request_error(error, where, connect_timeout) from error
+
+    try:
+        events = _response_events(
+            response,
+            parser=parser,
+            progress=progress,
+            telemetry=telemetry,
+            max_event_bytes=max_event_bytes,
+            where=where,
+        )
+    except BaseException:
+        response.close()
+        if owned_session is not None:
+            owned_session.close()
+        raise
+    return ChatStream(response, events, progress, owned_session)
+
+
+def _request_error(error: BaseException, where: str, connect_timeout: float) -> BaseException:
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return StreamError(f"could not connect to {where} within {connect_timeout} s")
+    if isinstance(error, requests.exceptions.ReadTimeout):
+        return IdleTimeoutError("idle timeout waiting for SSE")
+    if isinstance(error, requests.exceptions.InvalidJSONError):
+        return TypeError(f"the request body is not JSON-serialisable: {error}")
+    if isinstance(error, requests.exceptions.RequestException) and not isinstance(
+        error,
+        ValueError,  # an invalid URL or header: the caller's argument
+    ):
+        # requests' message may quote the whole URL; ours never shows its query.
+        reason = type(error).__name__
+        return StreamError(f"the request to {where} failed ({reason}); see __cause__")
+    return error
+
+
+def _response_events(
+    response: requests.Response,
+    *,
+    parser: ChatStreamParser,
+    progress: _Progress,
+    telemetry: SSETelemetry | None,
+    max_event_bytes: int,
+    where: str,
+) -> Generator[ResponseEvent, None, None]:
+    """Check the status and Content-Type; return the generator that reads the body."""
+    if not 200 <= response.status_code < 300:
+        raise _http_status_error(response)
+    content_type = response.headers.get("Content-Type", "")
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    logger.debug("HTTP %d from %s, %s", response.status_code, where, content_type or "no type")
+    if media_type == "application/json":
+        # The server ignored "stream": true and sent a whole chat.completion.
+        return _completion_events(response, parser, progress, max_event_bytes)
+    if media_type not in ("text/event-stream", ""):
+        body, _ = _read_some(response, 500)
+        raise StreamError(
+            f"expected an event stream from {where}, got Content-Type {content_type!r}: "
+            f"{body.decode('utf-8', 'replace')!r}"
+        )
+    return _stream_events(response, parser, progress, telemetry, max_event_bytes)
+
+
+def _stream_events(
+    response: requests.Response,
+    parser: ChatStreamParser,
+    progress: _Progress,
+    telemetry: SSETelemetry | None,
+    max_event_bytes: int,
+) -> Generator[ResponseEvent, None, None]:
+    completed = False
+    try:
+        chunks = _read_body(response, parser, progress)
+        sse_events = _watch(iter_sse(chunks, max_event_bytes), progress, telemetry)
+        for event in events_from_sse(parser, sse_events):
+            progress.events += 1
+            if type(event) is Completed:
+                completed = True
+            elif progress.first_token is None:
+                progress.first_token = time.perf_counter()
+            yield event
+    finally:
+        if progress.ended is None:
+            progress.ended = time.perf_counter()
+        if completed:
+            _release(response)
+        else:
+            response.close()  # mid-answer: hang up, so the server stops generating
+
+
+def _read_body(
+    response: requests.Response, parser: ChatStreamParser, progress: _Progress
+) -> Iterator[bytes]:
+    """The body's bytes as they arrive, with transport failures made chatsse errors."""
+    read1 = response.raw.read1
+    while True:
+        failure: StreamError
+        try:
+            data = read1(_READ_SIZE, decode_content=True)
+        except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as error:
+            failure = IdleTimeoutError("idle timeout waiting for SSE")
+            failure.__cause__ = error
+        except _TRANSPORT_ERRORS as error:
+            failure = StreamError(f"the connection broke mid-stream: {error}")
+            failure.__cause__ = error
+        else:
+            if not data:
+                return
+            if progress.first_byte is None:
+                progress.first_byte = time.perf_counter()
+            progress.bytes += len(data)
+            yield data
+            continue
+        end_or_raise(parser, failure)  # D4: after a finish reason, this is just the end
+        return
+
+
+def _watch(
+    sse_events: Iterator[ServerSentEvent], progress: _Progress, telemetry: SSETelemetry | None
+) -> Iterator[ServerSentEvent]:
+    """Count the SSE events, and report each read to the telemetry (D6)."""
+    while True:
+        started = time.perf_counter()
+        try:
+            sse = next(sse_events)
+        except StopIteration:
+            if telemetry is not None:
+                telemetry.on_sse_poll(None, time.perf_counter() - started)
+            return
+        except ChatSSEError as error:
+            if telemetry is not None:
+                telemetry.on_sse_poll(error, time.perf_counter() - started)
+            raise
+        progress.sse_events += 1
+        if telemetry is not None:
+            telemetry.on_sse_poll(sse, time.perf_counter() - started)
+        yield sse
+
+
+def _completion_events(
+    response: requests.Response,
+    parser: ChatStreamParser,
+    progress: _Progress,
+    max_event_bytes: int,
+) -> Generator[ResponseEvent, None, None]:
+    """A whole ``chat.completion`` (no streaming) as the events its stream would give."""
+    try:
+        body, complete = _read_some(response, max_event_bytes)
+        if body:
+            progress.first_byte = time.perf_counter()
+            progress.bytes = len(body)
+        if not complete:
+            raise StreamError(f"JSON response larger than max_event_bytes ({max_event_bytes})")
+        try:
+            completion = jsonlib.loads(body)
+        except (ValueError, RecursionError) as error:
+            raise StreamError("the server sent application/json that is not JSON") from error
+        chunk = _completion_as_chunk(completion)
+        for event in events_from_sse(parser, [jsonlib.dumps(chunk)]):
+            progress.events += 1
+            if progress.first_token is None and type(event) is not Completed:
+                progress.first_token = time.perf_counter()
+            yield event
+    finally:
+        if progress.ended is None:
+            progress.ended = time.perf_counter()
+        response.close()
+
+
+def _completion_as_chunk(completion: Any) -> Any:
+    # A chat.completion is one chunk whose choices hold the whole "message"
+    # where a stream has "delta"s; everything else (id, usage, error) is alike.
+    if not isinstance(completion, dict) or not isinstance(completion.get("choices"), list):
+        return completion
+    choices = []
+    for choice in completion["choices"]:
+        if isinstance(choice, dict) and "delta" not in choice and "message" in choice:
+            as_delta = {**choice, "delta": choice["message"]}
+            del as_delta["message"]
+            choices.append(as_delta)
+        else:
+            choices.append(choice)
+    return {**completion, "choices": choices}
+
+
+def _release(response: requests.Response) -> None:
+    """After ``[DONE]``: return the connection to the pool if the body is over, else close.
+
+    The rest of the body is normally just the chunked terminator, already
+    sent. It is read with a short timeout, so a server that keeps the
+    connection open after [DONE] costs at most that wait (D5). A timeout
+    raises rather than returning part of the terminator, so a connection
+    with unread bytes never goes back to the pool; urllib3 resets the socket
+    timeout when it next uses the connection.
+    """
+    raw = response.raw
+    connection = getattr(raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    try:
+        if sock is not None:
+            sock.settimeout(_DRAIN_TIMEOUT)
+        drained = 0
+        while drained <= _DRAIN_LIMIT:
+            data = raw.read1(_READ_SIZE, decode_content=True)
+            if not data:
+                break  # the body is over: urllib3 has put the connection back
+            drained += len(data)
+    except _TRANSPORT_ERRORS:
+        pass
+    response.close()  # a no-op for a connection already back in the pool
+
+
+def _read_some(response: requests.Response, limit: int) -> tuple[bytes, bool]:
+    """Up to ``limit`` bytes of the body, and whether that was all of it."""
+    pieces: list[bytes] = []
+    size = 0
+    try:
+        while size <= limit:
+            data = response.raw.read1(_READ_SIZE, decode_content=True)
+            if not data:
+                return b"".join(pieces)[:limit], True
+            pieces.append(data)
+            size += len(data)
+    except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as error:
+        raise IdleTimeoutError("idle timeout waiting for SSE") from error
+    except _TRANSPORT_ERRORS as error:
+        raise StreamError(f"the connection broke while reading the body: {error}") from error
+    return b"".join(pieces)[:limit], False
+
+
+def _http_status_error(response: requests.Response) -> HTTPStatusError:
+    try:
+        raw_body, _ = _read_some(response, _ERROR_BODY_LIMIT)
+    except ChatSSEError:
+        raw_body = b""
+    finally:
+        response.close()
+    body = raw_body.decode("utf-8", "replace")
+    message = _provider_message(body) or response.reason or "error"
+    return HTTPStatusError(
+        response.status_code, message, body=body, retry_after=_retry_after(response.headers)
+    )
+
+
+def _provider_message(body: str) -> str | None:
+    """The message of an OpenAI-style error body, or of its common variants."""
+    try:
+        data = jsonlib.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    error = data.get("error")
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        return str(error["message"])  # OpenAI, Azure, OpenRouter, vLLM, llama.cpp
+    if isinstance(error, str):
+        return error  # Ollama, some proxies
+    for key in ("message", "detail"):  # older vLLM; FastAPI-based servers
+        value = data.get(key)
+        if isinstance(value, str):
+            return value
+    detail = data.get("detail")
+    if isinstance(detail, list):  # FastAPI validation errors
+        messages = [item.get("msg") for item in detail if isinstance(item, dict)]
+        text = "; ".join(m for m in messages if isinstance(m, str))
+        return text or None
+    return None
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait, from ``retry-after-ms`` (OpenAI) or ``Retry-After`` (seconds or a date)."""
+    milliseconds = headers.get("retry-after-ms")
+    if milliseconds is not None:
+        try:
+            return max(0.0, float(milliseconds) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _safe_url(url: str) -> str:
+    # For messages and logs: a query string may hold a key (api-key=...).
+    return url.split("?", 1)[0].split("#", 1)[0]

@@ -1,0 +1,67 @@
+"""The loop shared by iter_events() and the HTTP driver: SSE events in, chatsse events out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+
+from ._errors import ChatSSEError, StreamError
+from ._events import Completed, ResponseEvent
+from ._framing import ServerSentEvent
+from ._parser import ChatStreamParser
+
+logger = logging.getLogger("chatsse")
+
+
+def events_from_sse(
+    parser: ChatStreamParser, sse_events: Iterable[ServerSentEvent | str]
+) -> Iterator[ResponseEvent]:
+    """Feed every SSE event to the parser and yield what it returns.
+
+    An error is raised after the events its chunk produced (they are in its
+    ``events``), with the parser's open items as ``partial_items``. Nothing is
+    read after ``[DONE]`` (P2); an input that ends without it is ended (P12).
+    """
+    feed = parser.feed
+    try:
+        for sse in sse_events:
+            try:
+                events = feed(sse)
+            except ChatSSEError as error:
+                yield from error.events
+                raise
+            yield from events
+            if events and type(events[-1]) is Completed:
+                return  # [DONE]
+    except StreamError as error:
+        error.partial_items = tuple(parser.partial_items())
+        raise
+    yield from parser.end()
+
+
+def end_or_raise(parser: ChatStreamParser, error: StreamError) -> None:
+    """The transport failed: raise ``error``, unless the answer was already whole.
+
+    Once a finish reason has been seen the model has said everything it had to
+    say; a connection that breaks or stalls after it (before ``[DONE]``) ends
+    the stream normally instead (D4).
+    """
+    if parser.finish_reason is None:
+        raise error
+    logger.debug("stream ended after finish_reason %r: %s", parser.finish_reason, error)
+
+
+def guard_source(chunks: Iterable[bytes], parser: ChatStreamParser) -> Iterator[bytes]:
+    """The chunks of a caller's source, with ``OSError`` turned into ``StreamError``."""
+    iterator = iter(chunks)
+    while True:
+        try:
+            chunk = next(iterator)
+        except StopIteration:
+            return
+        except OSError as error:
+            failure = StreamError(f"reading the SSE source failed: {error}")
+            failure.__cause__ = error
+            end_or_raise(parser, failure)
+            return
+        yield chunk

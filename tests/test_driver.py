@@ -1,0 +1,571 @@
+"""SPEC §6 (D1-D8): stream_chat() against a real HTTP server on 127.0.0.1,
+through the real requests stack. Nothing here patches requests, urllib3 or
+sockets: the server (chatsse.testing.ReplayServer) misbehaves on purpose."""
+
+from __future__ import annotations
+
+import gc
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from helpers import sse_body
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+import chatsse
+from chatsse import (
+    ChatStream,
+    Completed,
+    FunctionCall,
+    HTTPStatusError,
+    IdleTimeoutError,
+    Message,
+    OutputText,
+    OutputTextDelta,
+    StreamError,
+)
+from chatsse.testing import ReplayServer, Reply
+
+REQUEST = {"model": "test-model", "messages": [{"role": "user", "content": "hi"}]}
+
+
+def text_chunk(text: str, **extra: Any) -> dict[str, Any]:
+    return {"id": "r1", "choices": [{"index": 0, "delta": {"content": text}}], **extra}
+
+
+def finish_chunk(reason: str = "stop") -> dict[str, Any]:
+    return {"id": "r1", "choices": [{"index": 0, "delta": {}, "finish_reason": reason}]}
+
+
+WORDS = ["Hello", " there", ",", " how", " can", " I", " help", "?"]
+ANSWER = "".join(WORDS)
+BODY = sse_body(
+    *[text_chunk(w) for w in WORDS],
+    finish_chunk(),
+    {"id": "r1", "choices": [], "usage": {"prompt_tokens": 5, "completion_tokens": 8}},
+)
+
+
+def text_of(events: list[chatsse.ResponseEvent]) -> str:
+    return "".join(e.delta for e in events if isinstance(e, OutputTextDelta))
+
+
+def stream(server: ReplayServer, **options: Any) -> ChatStream:
+    options.setdefault("idle_timeout", 5.0)
+    return chatsse.stream_chat(server.chat_url, REQUEST, **options)
+
+
+def drain(events: Any) -> tuple[list[chatsse.ResponseEvent], chatsse.ChatSSEError | None]:
+    """The events yielded before an error, and the error (None if the stream completed)."""
+    got: list[chatsse.ResponseEvent] = []
+    try:
+        for event in events:
+            got.append(event)
+    except chatsse.ChatSSEError as error:
+        return got, error
+    return got, None
+
+
+# -- D1: the request ---------------------------------------------------------------
+
+
+def test_d1_the_request_is_a_streaming_post_with_the_callers_headers() -> None:
+    with ReplayServer(BODY) as server:
+        with stream(server, headers={"Authorization": "Bearer sk-test", "X-Trace": "7"}) as s:
+            result = chatsse.collect(s)
+        request = server.requests[0]
+    assert result.text == ANSWER
+    assert request.method == "POST"
+    assert request.path == "/v1/chat/completions"
+    assert request.json == {**REQUEST, "stream": True}
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    assert headers["accept"] == "text/event-stream"
+    assert headers["authorization"] == "Bearer sk-test"
+    assert headers["x-trace"] == "7"
+    assert "stream" not in REQUEST  # the caller's dict is not modified
+
+
+def test_d1_an_explicit_stream_value_is_left_alone() -> None:
+    with ReplayServer(BODY) as server:
+        chatsse.collect(chatsse.stream_chat(server.chat_url, {**REQUEST, "stream": False}))
+        assert server.requests[0].json["stream"] is False
+
+
+def test_d1_keep_alive_comments_keep_a_slow_stream_alive() -> None:
+    # 8 comments 0.25 s apart: 2 s of thinking in all, four times the idle timeout.
+    body = b": keep-alive\n\n" * 8 + BODY
+    with ReplayServer(body, delay=0.25, chunk_size=None) as server:
+        events = list(stream(server, idle_timeout=0.5))
+    assert text_of(events) == ANSWER
+    assert isinstance(events[-1], Completed)
+
+
+# -- D2: HTTP errors ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "kind", "headers", "retry_after"),
+    [
+        (401, "Incorrect API key provided: sk-te****.", "invalid_request_error", {}, None),
+        (429, "Rate limit reached for requests", "requests", {"Retry-After": "2"}, 2.0),
+        (429, "Rate limit reached", "tokens", {"retry-after-ms": "1500", "Retry-After": "2"}, 1.5),
+        (500, "The server had an error while processing your request.", "server_error", {}, None),
+    ],
+)
+def test_d2_non_2xx_answers_raise_http_status_error(
+    status: int, message: str, kind: str, headers: dict[str, str], retry_after: float | None
+) -> None:
+    reply = Reply.error(status, message, type=kind, headers=headers)
+    with ReplayServer(reply) as server, pytest.raises(HTTPStatusError) as caught:
+        stream(server)
+    error = caught.value
+    assert (error.status_code, error.message, error.retry_after) == (status, message, retry_after)
+    assert json.loads(error.body)["error"]["message"] == message
+    assert str(error) == f"HTTP {status}: {message}"
+
+
+def test_d2_retry_after_as_an_http_date() -> None:
+    when = time.time() + 30
+    date = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(when))
+    reply = Reply.error(503, "Overloaded", headers={"Retry-After": date})
+    with ReplayServer(reply) as server, pytest.raises(HTTPStatusError) as caught:
+        stream(server)
+    assert caught.value.retry_after is not None
+    assert 20 < caught.value.retry_after <= 31
+
+
+def test_d2_the_error_body_is_read_up_to_a_bound() -> None:
+    reply = Reply(b"x" * (1 << 20), status=502, content_type="text/html", framing="content-length")
+    with ReplayServer(reply) as server, pytest.raises(HTTPStatusError) as caught:
+        stream(server)
+    assert caught.value.status_code == 502
+    assert caught.value.message == "Bad Gateway"
+    assert 0 < len(caught.value.body) <= 64 * 1024
+
+
+def test_d2_other_error_body_shapes() -> None:
+    for body, message in [
+        (b'{"detail": "Not Found"}', "Not Found"),  # FastAPI-based servers
+        (b'{"error": "model not found"}', "model not found"),  # Ollama
+        (b'{"object": "error", "message": "bad model", "code": 404}', "bad model"),  # vLLM
+        (
+            b'{"detail": [{"msg": "field required"}, {"msg": "too long"}]}',
+            "field required; too long",
+        ),
+        (b"<html>gateway</html>", "Not Found"),
+    ]:
+        reply = Reply(body, status=404, content_type="application/json", framing="content-length")
+        with ReplayServer(reply) as server, pytest.raises(HTTPStatusError) as caught:
+            stream(server)
+        assert caught.value.message == message
+
+
+# -- D3: each event as soon as it arrives ------------------------------------------------
+
+
+@pytest.mark.parametrize("framing", ["chunked", "close", "content-length"])
+@pytest.mark.parametrize("gzip", [False, True], ids=["plain", "gzip"])
+def test_d3_each_event_is_yielded_before_the_server_sends_the_next(
+    framing: str, gzip: bool
+) -> None:
+    # Gated: the server writes one event, then waits for release(). If the
+    # client held an event back, it would wait for the next write, which
+    # never comes: the stream would hit its idle timeout and fail.
+    with ReplayServer(BODY, framing=framing, gzip=gzip, gated=True) as server:
+        seen = []
+        with stream(server, idle_timeout=3.0) as s:
+            for event in s:
+                if isinstance(event, OutputTextDelta):
+                    seen.append(event.delta)
+                    assert server.writes == len(seen)  # nothing sent after this event yet
+                    server.release()
+                elif isinstance(event, Completed):
+                    server.release(10)
+    assert "".join(seen) == ANSWER
+
+
+# -- D4: timeouts and broken connections -------------------------------------------------
+
+
+def test_d4_idle_timeout_mid_answer() -> None:
+    cut = BODY.index(b"how")  # in the middle of the fourth event
+    with ReplayServer(BODY, stall_after=cut) as server:
+        started = time.monotonic()
+        got, error = drain(stream(server, idle_timeout=0.5))
+        waited = time.monotonic() - started
+    assert isinstance(error, IdleTimeoutError)
+    assert str(error) == "idle timeout waiting for SSE"
+    assert 0.4 < waited < 5
+    assert text_of(got) == "Hello there,"
+    assert error.partial_items == (
+        Message(content=(OutputText("Hello"), OutputText(" there"), OutputText(","))),
+    )
+
+
+def test_d4_idle_timeout_after_the_finish_reason_completes_normally() -> None:
+    cut = BODY.index(b'data: {"id": "r1", "choices": [],')  # before the usage chunk and [DONE]
+    with ReplayServer(BODY, stall_after=cut) as server:
+        events = list(stream(server, idle_timeout=0.5))
+    assert text_of(events) == ANSWER
+    assert events[-1] == Completed(response_id="r1", token_usage=None, finish_reason="stop")
+
+
+@pytest.mark.parametrize("framing", ["chunked", "close", "content-length"])
+def test_d4_a_drop_mid_event_before_the_finish_reason_is_a_stream_error(framing: str) -> None:
+    cut = BODY.index(b"how") + 2
+    with ReplayServer(BODY, drop_after=cut, framing=framing) as server:
+        got, error = drain(stream(server))
+    assert isinstance(error, StreamError)
+    assert not isinstance(error, IdleTimeoutError)
+    assert error.__cause__ is not None
+    assert not any(isinstance(e, Completed) for e in got)
+    assert text_of(got).startswith("Hello")
+
+
+def test_d4_a_drop_after_the_finish_reason_completes_normally() -> None:
+    cut = BODY.index(b'data: {"id": "r1", "choices": [],') + 5
+    with ReplayServer(BODY, drop_after=cut) as server:
+        events = list(stream(server))
+    assert text_of(events) == ANSWER
+    assert isinstance(events[-1], Completed)
+    assert events[-1].finish_reason == "stop"
+
+
+def test_d4_a_corrupt_gzip_body_is_a_stream_error() -> None:
+    reply = Reply(BODY, headers={"Content-Encoding": "gzip"})
+    with ReplayServer(reply) as server, pytest.raises(StreamError):
+        list(stream(server))
+
+
+def test_an_unreachable_server_is_a_stream_error() -> None:
+    with ReplayServer(BODY) as server:
+        url = server.chat_url
+    with pytest.raises(StreamError, match=r"127\.0\.0\.1") as caught:
+        chatsse.stream_chat(url, REQUEST, connect_timeout=2)
+    assert isinstance(caught.value.__cause__, requests.ConnectionError)
+
+
+def test_a_html_page_instead_of_a_stream_is_a_clear_stream_error() -> None:
+    reply = Reply(b"<html><body>502 Bad Gateway</body></html>", content_type="text/html")
+    with ReplayServer(reply) as server, pytest.raises(StreamError, match=r"text/html.*Bad Gateway"):
+        stream(server)
+
+
+# -- D5: closing ---------------------------------------------------------------------------
+
+
+LONG_BODY = sse_body(*[text_chunk(f" w{i}") for i in range(200)], finish_chunk())
+
+
+def slow_server() -> ReplayServer:
+    return ReplayServer(LONG_BODY, delay=0.02)
+
+
+def read_a_few(s: ChatStream, count: int = 3) -> None:
+    seen = 0
+    for event in s:
+        if isinstance(event, OutputTextDelta):
+            seen += 1
+            if seen == count:
+                return
+
+
+def assert_hung_up(server: ReplayServer) -> None:
+    assert server.wait_idle(1.0), "the server did not see the client leave within a second"
+    response = server.responses[0]
+    assert response.client_left
+    assert not response.finished  # it stopped generating
+    assert response.bytes_sent < len(LONG_BODY)
+
+
+def test_d5_close_mid_answer_hangs_up() -> None:
+    with slow_server() as server:
+        s = stream(server)
+        read_a_few(s)
+        s.close()
+        assert_hung_up(server)
+        s.close()  # idempotent
+
+
+def test_d5_leaving_the_with_block_hangs_up() -> None:
+    with slow_server() as server:
+        with stream(server) as s:
+            read_a_few(s)
+        assert_hung_up(server)
+
+
+def test_d5_an_abandoned_generator_hangs_up() -> None:
+    # What a WSGI server does when the browser goes away: it closes the
+    # view's generator, which drops the stream mid-answer.
+    def view(server: ReplayServer) -> Iterator[str]:
+        for event in stream(server):
+            if isinstance(event, OutputTextDelta):
+                yield event.delta
+
+    with slow_server() as server:
+        body = view(server)
+        next(body), next(body)
+        body.close()
+        assert_hung_up(server)
+
+
+def test_d5_a_stream_dropped_without_closing_hangs_up() -> None:
+    with slow_server() as server:
+        s = stream(server)
+        read_a_few(s)
+        del s
+        gc.collect()
+        assert_hung_up(server)
+
+
+def test_d5_a_stream_never_iterated_is_closed_too() -> None:
+    with slow_server() as server:
+        s = stream(server)
+        s.close()
+        assert server.wait_idle(1.0)
+
+
+def test_d5_a_server_that_keeps_the_connection_open_after_done() -> None:
+    with ReplayServer(BODY, keep_open=True) as server:
+        started = time.monotonic()
+        events = list(stream(server, idle_timeout=10.0))
+        assert time.monotonic() - started < 5  # far from the idle timeout
+        assert isinstance(events[-1], Completed)
+        assert server.wait_idle(1.0)
+
+
+@pytest.mark.parametrize("framing", ["chunked", "content-length"])
+def test_d5_streams_on_one_session_reuse_one_connection(framing: str) -> None:
+    with ReplayServer(BODY, framing=framing) as server, requests.Session() as session:
+        for _ in range(2):
+            result = chatsse.collect(chatsse.stream_chat(server.chat_url, REQUEST, session=session))
+            assert result.text == ANSWER
+        assert len(server.requests) == 2
+        assert server.connections == 1
+
+
+def test_d5_an_owned_session_is_closed_with_the_stream() -> None:
+    with ReplayServer(BODY) as server:
+        chatsse.collect(stream(server))
+        assert server.wait_idle(1.0)
+
+
+# -- D6 / D7: telemetry and stats ------------------------------------------------------------
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.polls: list[tuple[Any, float]] = []
+
+    def on_sse_poll(self, outcome: Any, elapsed_seconds: float) -> None:
+        self.polls.append((outcome, elapsed_seconds))
+
+
+def test_d6_telemetry_sees_every_sse_read_and_the_end() -> None:
+    body = sse_body(text_chunk("a"), text_chunk("b"), finish_chunk(), done=False)
+    recorder = Recorder()
+    with ReplayServer(body, delay=0.05) as server:
+        list(stream(server, telemetry=recorder))
+    outcomes = [outcome for outcome, _ in recorder.polls]
+    assert [json.loads(o.data)["choices"][0]["delta"].get("content") for o in outcomes[:-1]] == [
+        "a",
+        "b",
+        None,
+    ]
+    assert outcomes[-1] is None  # the body ended
+    assert all(elapsed >= 0 for _, elapsed in recorder.polls)
+    assert max(elapsed for _, elapsed in recorder.polls[1:3]) > 0.03
+
+
+def test_d6_telemetry_sees_the_error() -> None:
+    recorder = Recorder()
+    with ReplayServer(BODY, stall_after=10) as server, pytest.raises(IdleTimeoutError):
+        list(stream(server, telemetry=recorder, idle_timeout=0.3))
+    assert isinstance(recorder.polls[-1][0], IdleTimeoutError)
+
+
+def test_d7_stats() -> None:
+    with ReplayServer(BODY, first_byte_delay=0.2, delay=0.01) as server:
+        s = stream(server)
+        assert s.stats.events == 0
+        events = list(s)
+    stats = s.stats
+    assert stats.time_to_first_byte is not None
+    assert stats.time_to_first_token is not None
+    assert 0.15 < stats.time_to_first_byte <= stats.time_to_first_token <= stats.duration
+    assert stats.events == len(events)
+    assert stats.sse_events == BODY.count(b"data:")
+    assert stats.bytes_received == len(BODY)
+    assert s.stats == stats  # frozen once the stream ended
+
+
+# -- D8: threads, logging ------------------------------------------------------------------
+
+
+def test_d8_32_concurrent_streams_in_threads_do_not_cross_talk() -> None:
+    replies = [
+        sse_body(
+            *[
+                {"id": f"resp-{k}", "choices": [{"index": 0, "delta": {"content": f"{k}:{i} "}}]}
+                for i in range(20)
+            ],
+            finish_chunk(),
+        )
+        for k in range(32)
+    ]
+    results: list[chatsse.ChatResult] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    with ReplayServer(*replies, delay=0.005) as server, requests.Session() as session:
+        session.mount("http://", HTTPAdapter(pool_maxsize=32))
+
+        def run() -> None:
+            try:
+                result = chatsse.collect(
+                    chatsse.stream_chat(server.chat_url, REQUEST, session=session)
+                )
+            except BaseException as error:
+                with lock:
+                    errors.append(error)
+                return
+            with lock:
+                results.append(result)
+
+        threads = [threading.Thread(target=run) for _ in range(32)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    assert errors == []
+    assert sorted(r.response_id for r in results) == sorted(f"resp-{k}" for k in range(32))
+    for result in results:
+        k = result.response_id.removeprefix("resp-")
+        assert result.text == "".join(f"{k}:{i} " for i in range(20))
+
+
+def test_d8_headers_keys_and_query_strings_are_never_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with ReplayServer(BODY) as server:
+        url = server.chat_url + "?api-key=secret-query-key"
+        chatsse.collect(
+            chatsse.stream_chat(url, REQUEST, headers={"Authorization": "Bearer sk-secret"})
+        )
+    # chatsse's own records only: urllib3 logs its request line (query string
+    # included) at DEBUG, which is why keys belong in headers, not URLs.
+    ours = [r for r in caplog.records if r.name.split(".")[0] in ("chatsse", "sseclient")]
+    text = "\n".join(record.getMessage() for record in ours)
+    assert "secret" not in text
+    assert "chat/completions" in text  # the driver does log what it requests
+
+
+# -- the non-streaming fallback, retries --------------------------------------------------------
+
+
+def test_a_json_completion_gives_the_events_its_stream_would_have() -> None:
+    completion = {
+        "id": "chatcmpl-9",
+        "object": "chat.completion",
+        "model": "m",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "tool_calls",
+                "message": {
+                    "role": "assistant",
+                    "content": "Checking.",
+                    "reasoning_content": "Need data.",
+                    "tool_calls": [
+                        {
+                            "id": "call_1",
+                            "type": "function",
+                            "function": {"name": "get_weather", "arguments": '{"city":"Oslo"}'},
+                        },
+                        {
+                            "id": "call_2",
+                            "type": "function",
+                            "function": {"name": "get_time", "arguments": "{}"},
+                        },
+                    ],
+                },
+            }
+        ],
+        "usage": {"prompt_tokens": 9, "completion_tokens": 4, "total_tokens": 13},
+    }
+    streamed = sse_body(
+        {
+            "id": "chatcmpl-9",
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {
+                        "reasoning_content": "Need data.",
+                        "content": "Checking.",
+                        "tool_calls": [
+                            {
+                                "index": 0,
+                                "id": "call_1",
+                                "function": {"name": "get_weather", "arguments": '{"city":"Oslo"}'},
+                            },
+                            {
+                                "index": 1,
+                                "id": "call_2",
+                                "function": {"name": "get_time", "arguments": "{}"},
+                            },
+                        ],
+                    },
+                }
+            ],
+        },
+        {
+            "id": "chatcmpl-9",
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}],
+            "usage": completion["usage"],
+        },
+    )
+    reply = Reply(json.dumps(completion), content_type="application/json", framing="content-length")
+    with ReplayServer(reply) as server:
+        from_json = list(stream(server))
+    assert from_json == list(chatsse.iter_events(streamed))
+    assert chatsse.collect(from_json).tool_calls == (
+        FunctionCall(name="get_weather", arguments='{"city":"Oslo"}', call_id="call_1"),
+        FunctionCall(name="get_time", arguments="{}", call_id="call_2"),
+    )
+
+
+def test_a_session_with_urllib3_retry_retries_before_the_stream_starts() -> None:
+    # The documented way to retry: urllib3's Retry on the session's adapter.
+    # It acts on 429/5xx answers and connection errors, never mid-stream.
+    retry = Retry(
+        total=3,
+        status_forcelist=[429, 503],
+        allowed_methods=None,
+        backoff_factor=0,
+        respect_retry_after_header=False,
+    )
+    with (
+        ReplayServer(Reply.error(429, "slow down"), Reply(BODY)) as server,
+        requests.Session() as session,
+    ):
+        session.mount("http://", HTTPAdapter(max_retries=retry))
+        result = chatsse.collect(chatsse.stream_chat(server.chat_url, REQUEST, session=session))
+        assert result.text == ANSWER
+        assert len(server.requests) == 2
+
+
+def test_stream_chat_checks_its_arguments_at_once() -> None:
+    with pytest.raises(TypeError):
+        chatsse.stream_chat("http://127.0.0.1:9/", REQUEST, no_such_option=1)
+    with pytest.raises(ValueError, match="max_event_bytes"):
+        chatsse.stream_chat("http://127.0.0.1:9/", REQUEST, max_event_bytes=0)
+    with pytest.raises(ValueError, match="not a url"):  # requests' own InvalidURL
+        chatsse.stream_chat("not a url", REQUEST)
+    with pytest.raises(TypeError, match="JSON"):
+        chatsse.stream_chat("http://127.0.0.1:9/", {"x": object()})

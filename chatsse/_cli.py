@@ -1,18 +1,51 @@
-"""The ``chatsse`` command line (also ``python -m chatsse``)."""
+"""The ``chatsse`` command line (also ``python -m chatsse``).
+
+Exit codes: 0 the answer completed; 1 the provider reported an error in the
+stream, or the answer hit its token limit; 2 bad command line or
+configuration; 3 the server answered with an HTTP error status; 4 the
+connection failed, stalled past the idle timeout, or sent something that is
+not an event stream; 130 interrupted.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterable, Sequence
 from importlib import resources
+from pathlib import Path
+from typing import Any
 
-from ._api import collect, iter_events
-from ._errors import ChatSSEError
-from ._events import ResponseEvent
-from ._render import describe_event, describe_usage
+from ._api import iter_events
+from ._driver import ChatStream, StreamStats, stream_chat
+from ._errors import (
+    APIError,
+    ChatSSEError,
+    ContextWindowExceededError,
+    HTTPStatusError,
+    StreamError,
+)
+from ._events import Completed, ResponseEvent
+from ._render import LiveRenderer, describe_event
+from ._serialize import to_dict
+from .testing import ReplayServer
 
 DEMO_TRANSCRIPT = "demo.sse"
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+EXIT_OK = 0
+EXIT_STREAM_ERROR = 1  # APIError, ContextWindowExceededError
+EXIT_USAGE = 2
+EXIT_HTTP_STATUS = 3
+EXIT_TRANSPORT = 4  # StreamError, IdleTimeoutError
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    """A bad command line or configuration (exit code 2)."""
 
 
 def demo_transcript() -> bytes:
@@ -20,44 +53,276 @@ def demo_transcript() -> bytes:
     return resources.files("chatsse").joinpath("data").joinpath(DEMO_TRANSCRIPT).read_bytes()
 
 
+def _use_color(stream: Any) -> bool:
+    return bool(getattr(stream, "isatty", lambda: False)()) and "NO_COLOR" not in os.environ
+
+
+def _parser_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "choice": args.choice,
+        "raise_on_length": not args.no_raise_on_length,
+        "drop_tool_calls_on_stop": args.drop_tool_calls_on_stop,
+        "tool_call_deltas": args.tool_call_deltas,
+    }
+
+
+def _print_events(
+    events: Iterable[ResponseEvent],
+    *,
+    as_json: bool,
+    live: bool,
+    stats_of: ChatStream | None = None,
+) -> None:
+    """Print events: as JSON lines, as a live rendering, or one described event per line."""
+    out = sys.stdout
+    if as_json:
+        for event in events:
+            out.write(json.dumps(to_dict(event), ensure_ascii=False) + "\n")
+            out.flush()
+        return
+    if not live:
+        for number, event in enumerate(events, 1):
+            out.write(f"{number:4} {describe_event(event)}\n")
+        return
+    renderer = LiveRenderer(out, color=_use_color(out))
+    completed: Completed | None = None
+    for event in events:
+        renderer.event(event)
+        if isinstance(event, Completed):
+            completed = event
+    stats: StreamStats | None = stats_of.stats if stats_of is not None else None
+    renderer.summary(completed, stats)
+
+
+# -- commands ---------------------------------------------------------------------------
+
+
 def _demo(args: argparse.Namespace) -> int:
     body = demo_transcript()
-    print(
-        "chatsse demo: replaying a bundled Chat Completions stream "
-        f"({len(body)} bytes, {body.count(b'data:')} SSE events) through iter_events().\n"
+    pace = max(0.0, args.pace)
+    print("chatsse demo: a bundled Chat Completions stream (reasoning, text, a tool call, usage)")
+    print("served by chatsse.testing.ReplayServer on 127.0.0.1 and read live by stream_chat().\n")
+    with ReplayServer(body, delay=pace, first_byte_delay=pace * 10) as server:
+        request = {
+            "model": "deepseek-reasoner",
+            "messages": [{"role": "user", "content": "Umbrella in Paris this afternoon?"}],
+        }
+        with stream_chat(server.chat_url, request, idle_timeout=10.0) as stream:
+            _print_events(stream, as_json=args.json, live=True, stats_of=stream)
+    if not args.json:
+        print("\nThe whole answer is also one call away: chatsse.collect(stream) -> ChatResult.")
+    return EXIT_OK
+
+
+def _chat(args: argparse.Namespace) -> int:
+    model = args.model or os.environ.get("OPENAI_MODEL")
+    if not model:
+        raise UsageError("no model: pass --model or set OPENAI_MODEL")
+    base_url = (args.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    messages = []
+    if args.system:
+        messages.append({"role": "system", "content": args.system})
+    messages.append({"role": "user", "content": prompt})
+    request: dict[str, Any] = {"model": model, "messages": messages, "stream": True}
+    if args.max_tokens is not None:
+        request["max_tokens"] = args.max_tokens
+    if not args.no_usage:
+        request["stream_options"] = {"include_usage": True}
+    headers = {}
+    key = os.environ.get("OPENAI_API_KEY")
+    if key:
+        headers["Authorization"] = f"Bearer {key}"  # never printed or logged
+    with stream_chat(
+        f"{base_url}/chat/completions",
+        request,
+        headers=headers,
+        idle_timeout=args.idle_timeout,
+        **_parser_options(args),
+    ) as stream:
+        _print_events(stream, as_json=args.json, live=True, stats_of=stream)
+    return EXIT_OK
+
+
+def _replay(args: argparse.Namespace) -> int:
+    if args.file == "-":
+        body = sys.stdin.buffer.read()
+    else:
+        try:
+            body = Path(args.file).read_bytes()
+        except OSError as error:
+            raise UsageError(f"cannot read {args.file}: {error.strerror}") from error
+    size = args.chunk_size
+    chunks = [body] if not size else [body[i : i + size] for i in range(0, len(body), size)]
+    _print_events(iter_events(chunks, **_parser_options(args)), as_json=args.json, live=False)
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    paths = [Path(name) for name in args.files]
+    for path in paths:
+        if not path.is_file():
+            raise UsageError(f"no such file: {path}")
+    server = ReplayServer(
+        *paths,
+        port=args.port,
+        chunk_size=args.chunk_size,
+        delay=args.delay,
+        framing=args.framing,
+        gzip=args.gzip,
     )
-    events: list[ResponseEvent] = []
-    for number, event in enumerate(iter_events(body), 1):
-        events.append(event)
-        print(f"{number:3} {describe_event(event)}")
-    result = collect(events)
-    print("\nThe same stream through collect():")
-    print(f"  reasoning:  {result.reasoning!r}")
-    print(f"  text:       {result.text!r}")
-    for call in result.tool_calls:
-        print(f"  tool call:  {call.name}({call.arguments}) call_id={call.call_id}")
-    print(f"  finish:     {result.finish_reason}")
-    print(f"  usage:      {describe_usage(result.usage)}")
-    return 0
+    with server:
+        print(
+            f"serving {len(paths)} transcript(s) at {server.base_url} "
+            f"(POST {server.chat_url}); Ctrl-C to stop",
+            flush=True,
+        )
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("stopped", flush=True)
+    return EXIT_OK
 
 
-def _parser() -> argparse.ArgumentParser:
+# -- argument parsing ---------------------------------------------------------------------
+
+
+def _add_parser_options(command: argparse.ArgumentParser) -> None:
+    group = command.add_argument_group("parser options")
+    group.add_argument(
+        "--choice",
+        type=int,
+        default=0,
+        metavar="N",
+        help="follow choice N of an n>1 request (default 0)",
+    )
+    group.add_argument(
+        "--no-raise-on-length",
+        action="store_true",
+        help="treat finish_reason 'length' as a normal end",
+    )
+    group.add_argument(
+        "--drop-tool-calls-on-stop",
+        action="store_true",
+        help="drop tool calls still pending at 'stop' (the reference behaviour)",
+    )
+    group.add_argument(
+        "--tool-call-deltas", action="store_true", help="also emit tool-call argument deltas"
+    )
+
+
+def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="chatsse",
         description="Typed events from OpenAI-compatible Chat Completions streams.",
+        epilog="Exit codes: 0 ok, 1 error reported in the stream or token limit, 2 usage, "
+        "3 HTTP error status, 4 connection failure or idle timeout, 130 interrupted.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    demo = commands.add_parser("demo", help="replay a bundled stream and show its events")
+
+    demo = commands.add_parser("demo", help="stream a bundled answer from a local server, live")
+    demo.add_argument(
+        "--pace",
+        type=float,
+        default=0.03,
+        metavar="SECONDS",
+        help="delay between events (default 0.03; 0 for no delay)",
+    )
+    demo.add_argument("--json", action="store_true", help="print events as JSON lines")
     demo.set_defaults(run=_demo)
+
+    chat = commands.add_parser("chat", help="ask a real OpenAI-compatible server")
+    chat.add_argument("prompt", help="the user message; - reads it from stdin")
+    chat.add_argument("--base-url", help="API base URL (default $OPENAI_BASE_URL, else OpenAI)")
+    chat.add_argument("--model", help="model name (default $OPENAI_MODEL)")
+    chat.add_argument("--system", help="a system message")
+    chat.add_argument("--max-tokens", type=int, help="max_tokens for the answer")
+    chat.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="give up after this long without a byte (default 300)",
+    )
+    chat.add_argument(
+        "--no-usage",
+        action="store_true",
+        help="do not ask for usage (stream_options.include_usage)",
+    )
+    chat.add_argument("--json", action="store_true", help="print events as JSON lines")
+    _add_parser_options(chat)
+    chat.set_defaults(run=_chat)
+
+    replay = commands.add_parser("replay", help="print the events of a captured SSE body")
+    replay.add_argument("file", help="the body (as sent after the HTTP headers); - for stdin")
+    replay.add_argument("--json", action="store_true", help="print events as JSON lines")
+    replay.add_argument(
+        "--chunk-size", type=int, metavar="BYTES", help="feed the bytes in chunks of this size"
+    )
+    _add_parser_options(replay)
+    replay.set_defaults(run=_replay)
+
+    serve = commands.add_parser("serve", help="serve captured SSE bodies on 127.0.0.1")
+    serve.add_argument(
+        "files", nargs="+", metavar="FILE", help="bodies served in turn to successive requests"
+    )
+    serve.add_argument("--port", type=int, default=0, help="port (default: any free one)")
+    serve.add_argument(
+        "--chunk-size",
+        type=int,
+        metavar="BYTES",
+        help="bytes per write (default: one SSE event per write)",
+    )
+    serve.add_argument(
+        "--delay", type=float, default=0.0, metavar="SECONDS", help="delay between writes"
+    )
+    serve.add_argument(
+        "--framing",
+        choices=("chunked", "close", "content-length"),
+        default="chunked",
+        help="how the body is delimited (default chunked)",
+    )
+    serve.add_argument("--gzip", action="store_true", help="gzip the body")
+    serve.set_defaults(run=_serve)
     return parser
 
 
+def _report(error: ChatSSEError) -> int:
+    if isinstance(error, HTTPStatusError):
+        print(f"chatsse: HTTP {error.status_code}: {error.message}", file=sys.stderr)
+        if error.retry_after is not None:
+            print(f"chatsse: retry after {error.retry_after:g} s", file=sys.stderr)
+        return EXIT_HTTP_STATUS
+    print(f"\nchatsse: {type(error).__name__}: {error}", file=sys.stderr)
+    if isinstance(error, (APIError, ContextWindowExceededError)):
+        return EXIT_STREAM_ERROR
+    if isinstance(error, StreamError):
+        return EXIT_TRANSPORT
+    return EXIT_STREAM_ERROR
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """Run the command line; returns the exit code."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):
+        # A peer can send "\ud800" in a JSON string: a lone surrogate that UTF-8
+        # cannot encode. Printed as a backslash escape, it stays valid JSON.
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     try:
         return int(args.run(args))
+    except UsageError as error:
+        parser.print_usage(sys.stderr)
+        print(f"chatsse: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except ChatSSEError as error:
-        print(f"chatsse: {type(error).__name__}: {error}", file=sys.stderr)
-        return 1
+        return _report(error)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `chatsse replay x.sse | head`: the reader left; not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK

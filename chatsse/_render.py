@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TextIO
+
+from ._driver import StreamStats
 from ._events import (
     Completed,
     FunctionCall,
@@ -74,3 +77,55 @@ def describe_usage(usage: TokenUsage | None) -> str:
 def shorten(text: str, limit: int = 60) -> str:
     text = text.replace("\n", " ")
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class LiveRenderer:
+    """Prints a stream as it arrives: reasoning marked as such, text as it comes,
+    tool calls when complete, then a summary line."""
+
+    def __init__(self, out: TextIO, *, color: bool) -> None:
+        self._out = out
+        self._color = color
+        self._section: str | None = None  # "reasoning", "text" or "refusal"
+
+    def _style(self, text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self._color else text
+
+    def _enter(self, section: str, label: str) -> None:
+        if self._section != section:
+            if self._section is not None:
+                self._out.write("\n\n")
+            self._out.write(self._style(label, "1;36" if section == "reasoning" else "1"))
+            self._section = section
+
+    def event(self, event: ResponseEvent) -> None:
+        if isinstance(event, ReasoningContentDelta):
+            self._enter("reasoning", "thinking: ")
+            self._out.write(self._style(event.delta, "2;3"))
+        elif isinstance(event, OutputTextDelta):
+            self._enter("text", "")
+            self._out.write(event.delta)
+        elif isinstance(event, RefusalDelta):
+            self._enter("refusal", "refusal: ")
+            self._out.write(event.delta)
+        elif isinstance(event, OutputItemDone) and isinstance(event.item, FunctionCall):
+            self._enter("tool", "")
+            call = event.item
+            self._out.write(self._style(f"-> {call.name}({call.arguments})", "1;33"))
+            self._out.write(f"  [{call.call_id}]\n")
+        self._out.flush()
+
+    def summary(self, completed: Completed | None, stats: StreamStats | None) -> None:
+        if self._section not in (None, "tool"):
+            self._out.write("\n")
+        parts = []
+        if completed is not None:
+            parts.append(f"finish: {completed.finish_reason}")
+            parts.append(f"tokens: {describe_usage(completed.token_usage)}")
+        if stats is not None:
+            if stats.time_to_first_token is not None:
+                parts.append(f"first token {stats.time_to_first_token:.2f} s")
+            rate = stats.events / stats.duration if stats.duration > 0 else 0.0
+            parts.append(f"{stats.events} events in {stats.duration:.2f} s ({rate:.0f}/s)")
+        self._out.write(self._style("-- " + " | ".join(parts), "2") + "\n")
+        self._out.flush()

@@ -1,0 +1,278 @@
+"""The command line, run for real in a subprocess: output and exit codes (SPEC §7)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from conftest import shared_path
+from helpers import sse_body
+
+import chatsse
+from chatsse.testing import ReplayServer, Reply
+
+DEMO = Path(chatsse.__file__).parent / "data" / "demo.sse"
+KEY = "sk-test-do-not-print-0123456789"
+
+
+def run(
+    *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    environment.update(env or {})
+    environment["PYTHONIOENCODING"] = "utf-8"
+    return subprocess.run(
+        [sys.executable, "-m", "chatsse", *args],
+        input=stdin.decode() if stdin else None,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=environment,
+        check=False,
+    )
+
+
+# -- demo -----------------------------------------------------------------------------
+
+
+def test_demo_streams_the_bundled_answer_live_through_the_driver() -> None:
+    result = run("demo", "--pace", "0")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "ReplayServer" in out
+    assert "stream_chat" in out
+    assert "thinking: The user asks whether to take an umbrella" in out
+    assert "Let me check the forecast for Paris before I answer." in out
+    assert '-> get_weather({"city":"Paris","unit":"celsius","when":"this afternoon"})' in out
+    assert "finish: tool_calls" in out
+    assert "187 in (128 cached), 96 out (41 reasoning), 283 total" in out
+    assert "first token" in out
+    assert "events in" in out
+    assert "\x1b[" not in out  # no colour when stdout is not a terminal
+
+
+def test_demo_as_json_lines_round_trips() -> None:
+    result = run("demo", "--pace", "0", "--json")
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    events = [chatsse.from_dict(json.loads(line)) for line in lines]
+    assert events == list(chatsse.iter_events(DEMO.read_bytes()))
+
+
+def test_the_console_script_is_installed() -> None:
+    script = Path(sys.executable).with_name("chatsse")
+    assert script.exists()
+    result = subprocess.run([str(script), "--help"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0
+    for command in ("demo", "chat", "replay", "serve"):
+        assert command in result.stdout
+
+
+# -- replay ---------------------------------------------------------------------------
+
+
+def test_replay_prints_one_line_per_event() -> None:
+    result = run("replay", str(DEMO))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(list(chatsse.iter_events(DEMO.read_bytes())))
+    assert "ReasoningContentDelta" in lines[1]
+    assert lines[-1].split()[1] == "Completed"
+
+
+def test_replay_from_stdin_as_json_in_small_chunks_gives_the_same_events() -> None:
+    whole = run("replay", str(DEMO), "--json")
+    piecewise = run("replay", "-", "--json", "--chunk-size", "7", stdin=DEMO.read_bytes())
+    assert whole.returncode == piecewise.returncode == 0
+    assert whole.stdout == piecewise.stdout
+
+
+def test_replay_parser_options() -> None:
+    body = sse_body(
+        {"choices": [{"index": 0, "delta": {"content": "cut"}, "finish_reason": "length"}]}
+    )
+    path = shared_path("corpus", "vllm", "opt-125m-length.sse")
+    assert run("replay", str(path)).returncode == 1
+    assert run("replay", str(path), "--no-raise-on-length").returncode == 0
+    result = run("replay", "-", "--json", "--no-raise-on-length", stdin=body)
+    assert json.loads(result.stdout.splitlines()[-1])["finish_reason"] == "length"
+
+
+def test_replay_of_a_stream_with_an_error_exits_1_after_printing_what_came() -> None:
+    path = shared_path("corpus", "groq", "gpt-oss-120b-error-after-text.sse")
+    result = run("replay", str(path))
+    assert result.returncode == 1
+    assert "OutputTextDelta" in result.stdout
+    assert "APIError: Tool choice is required, but model did not call a tool" in result.stderr
+
+
+def test_replay_of_a_missing_file_is_a_usage_error() -> None:
+    result = run("replay", "/no/such/file.sse")
+    assert result.returncode == 2
+    assert "cannot read /no/such/file.sse" in result.stderr
+
+
+# -- chat ---------------------------------------------------------------------------------
+
+ANSWER = sse_body(
+    {"id": "c1", "choices": [{"index": 0, "delta": {"reasoning_content": "Easy."}}]},
+    {"id": "c1", "choices": [{"index": 0, "delta": {"content": "Four."}}]},
+    {"id": "c1", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+    {"id": "c1", "choices": [], "usage": {"prompt_tokens": 12, "completion_tokens": 3}},
+)
+
+
+def chat(server: ReplayServer, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    env = {"OPENAI_API_KEY": KEY, "OPENAI_MODEL": "m-1", **kwargs.pop("env", {})}
+    return run("chat", *args, "--base-url", server.base_url, env=env, **kwargs)
+
+
+def test_chat_sends_the_request_and_prints_the_answer_live() -> None:
+    with ReplayServer(ANSWER) as server:
+        result = chat(server, "What is 2+2?", "--system", "Be brief.", "--max-tokens", "50")
+        request = server.requests[0]
+    assert result.returncode == 0, result.stderr
+    assert "thinking: Easy." in result.stdout
+    assert "Four." in result.stdout
+    assert "12 in (0 cached), 3 out (0 reasoning), 15 total" in result.stdout
+    assert request.path == "/v1/chat/completions"
+    assert request.json == {
+        "model": "m-1",
+        "stream": True,
+        "max_tokens": 50,
+        "stream_options": {"include_usage": True},
+        "messages": [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "What is 2+2?"},
+        ],
+    }
+    assert request.headers.get("Authorization") == f"Bearer {KEY}"
+    assert KEY not in result.stdout + result.stderr
+
+
+def test_chat_reads_the_prompt_from_stdin_and_prints_json() -> None:
+    with ReplayServer(ANSWER) as server:
+        result = chat(server, "-", "--json", "--model", "m-2", "--no-usage", stdin=b"from stdin")
+        request = server.requests[0]
+    assert result.returncode == 0, result.stderr
+    assert request.json["messages"] == [{"role": "user", "content": "from stdin"}]
+    assert request.json["model"] == "m-2"
+    assert "stream_options" not in request.json
+    events = [chatsse.from_dict(json.loads(line)) for line in result.stdout.splitlines()]
+    assert chatsse.collect(events).text == "Four."
+
+
+def test_chat_http_errors_print_the_status_and_the_providers_message() -> None:
+    reply = Reply.error(
+        401,
+        "Incorrect API key provided: sk-te****6789.",
+        type="invalid_request_error",
+        code="invalid_api_key",
+    )
+    with ReplayServer(reply) as server:
+        result = chat(server, "hi")
+    assert result.returncode == 3
+    assert "HTTP 401: Incorrect API key provided: sk-te****6789." in result.stderr
+    assert KEY not in result.stdout + result.stderr
+
+
+def test_chat_rate_limit_prints_when_to_retry() -> None:
+    with ReplayServer(Reply.error(429, "Rate limit reached", headers={"Retry-After": "7"})) as s:
+        result = chat(s, "hi")
+    assert result.returncode == 3
+    assert "retry after 7 s" in result.stderr
+
+
+def test_chat_idle_timeout_exits_4() -> None:
+    with ReplayServer(ANSWER, stall_after=ANSWER.index(b"Four")) as server:
+        result = chat(server, "hi", "--idle-timeout", "0.5")
+    assert result.returncode == 4
+    assert "IdleTimeoutError: idle timeout waiting for SSE" in result.stderr
+    assert "Easy." in result.stdout  # what came before the stall is shown
+
+
+def test_chat_error_inside_the_stream_exits_1() -> None:
+    body = sse_body(
+        {"choices": [{"index": 0, "delta": {"content": "par"}}]},
+        {"error": {"message": "overloaded", "code": 529}},
+    )
+    with ReplayServer(body) as server:
+        result = chat(server, "hi")
+    assert result.returncode == 1
+    assert "APIError: overloaded" in result.stderr
+
+
+def test_chat_unreachable_server_exits_4() -> None:
+    with ReplayServer(ANSWER) as server:
+        base_url = server.base_url
+    result = run("chat", "hi", "--base-url", base_url, "--model", "m")
+    assert result.returncode == 4
+    assert "StreamError" in result.stderr
+
+
+def test_chat_without_a_model_is_a_usage_error() -> None:
+    result = run("chat", "hi", "--base-url", "http://127.0.0.1:9/v1")
+    assert result.returncode == 2
+    assert "no model" in result.stderr
+
+
+# -- serve --------------------------------------------------------------------------------
+
+
+def test_serve_replays_files_in_turn_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    first, second = tmp_path / "first.sse", tmp_path / "second.sse"
+    first.write_bytes(sse_body({"choices": [{"index": 0, "delta": {"content": "one"}}]}))
+    second.write_bytes(sse_body({"choices": [{"index": 0, "delta": {"content": "two"}}]}))
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "chatsse",
+            "serve",
+            str(first),
+            str(second),
+            "--chunk-size",
+            "5",
+            "--framing",
+            "close",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        banner = process.stdout.readline()
+        assert "serving 2 transcript(s) at http://127.0.0.1:" in banner
+        url = banner.split("(POST ")[1].split(")")[0]
+        texts = []
+        for _ in range(3):
+            with requests.Session() as session:
+                stream = chatsse.stream_chat(url, {"model": "m", "messages": []}, session=session)
+                texts.append(chatsse.collect(stream).text)
+        assert texts == ["one", "two", "one"]
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    assert "stopped" in out
+
+
+def test_serve_a_missing_file_is_a_usage_error() -> None:
+    result = run("serve", "/no/such.sse")
+    assert result.returncode == 2
+
+
+@pytest.mark.parametrize("command", [[], ["demo", "--pace", "x"], ["nope"]])
+def test_bad_command_lines_exit_2(command: list[str]) -> None:
+    assert run(*command).returncode == 2

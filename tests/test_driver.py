@@ -26,6 +26,7 @@ from chatsse import (
     HTTPStatusError,
     IdleTimeoutError,
     Message,
+    OutputItemDone,
     OutputText,
     OutputTextDelta,
     StreamError,
@@ -98,11 +99,11 @@ def test_d1_an_explicit_stream_value_is_left_alone() -> None:
 
 
 def test_d1_keep_alive_comments_keep_a_slow_stream_alive() -> None:
-    # 8 comments 0.25 s apart: 2 s of thinking in all, four times the idle timeout.
-    body = b": keep-alive\n\n" * 8 + BODY
-    with ReplayServer(body, delay=0.25, chunk_size=None) as server:
+    # 6 comments 0.2 s apart: 1.2 s of thinking in all, over twice the idle timeout.
+    body = b": keep-alive\n\n" * 6 + sse_body(text_chunk("Ready."), finish_chunk())
+    with ReplayServer(body, delay=0.2) as server:
         events = list(stream(server, idle_timeout=0.5))
-    assert text_of(events) == ANSWER
+    assert text_of(events) == "Ready."
     assert isinstance(events[-1], Completed)
 
 
@@ -185,9 +186,11 @@ def test_d3_each_event_is_yielded_before_the_server_sends_the_next(
                     seen.append(event.delta)
                     assert server.writes == len(seen)  # nothing sent after this event yet
                     server.release()
-                elif isinstance(event, Completed):
+                elif isinstance(event, OutputItemDone):  # the finish chunk: let the rest go
                     server.release(10)
+        elapsed = s.stats.duration
     assert "".join(seen) == ANSWER
+    assert elapsed < 2.5  # well before the idle timeout: no event waited for the next write
 
 
 # -- D4: timeouts and broken connections -------------------------------------------------

@@ -310,6 +310,20 @@ def test_a_failing_source_becomes_a_stream_error_with_the_partial_answer() -> No
     assert error.partial_items == (Message(content=(OutputText("half an ans"),)),)
 
 
+def test_a_source_failing_after_the_finish_reason_ends_the_stream_normally() -> None:
+    # The answer was whole; only the [DONE] (or the usage chunk) was lost (D4).
+    def source() -> Iterator[bytes]:
+        yield sse_body(
+            text_chunk("done"), {"choices": [{"index": 0, "finish_reason": "stop"}]}, done=False
+        )
+        raise ConnectionResetError("peer reset")
+
+    got, error = events_until_error(source())
+    assert error is None
+    assert text_of(got) == "done"
+    assert got[-1] == Completed(response_id="", token_usage=None, finish_reason="stop")
+
+
 def test_iter_events_yields_the_failing_chunks_events_before_raising() -> None:
     body = sse_body(
         {"choices": [{"index": 0, "delta": {"content": "The end"}, "finish_reason": "length"}]}

@@ -240,6 +240,7 @@ def stream_chat(
             telemetry=telemetry,
             max_event_bytes=max_event_bytes,
             where=where,
+            owned_session=owned_session,
         )
     except BaseException:
         response.close()
@@ -274,6 +275,7 @@ def _response_events(
     telemetry: SSETelemetry | None,
     max_event_bytes: int,
     where: str,
+    owned_session: requests.Session | None,
 ) -> Generator[ResponseEvent, None, None]:
     """Check the status and Content-Type; return the generator that reads the body."""
     if not 200 <= response.status_code < 300:
@@ -283,22 +285,31 @@ def _response_events(
     logger.debug("HTTP %d from %s, %s", response.status_code, where, content_type or "no type")
     if media_type == "application/json":
         # The server ignored "stream": true and sent a whole chat.completion.
-        return _completion_events(response, parser, progress, max_event_bytes)
+        return _completion_events(response, parser, progress, max_event_bytes, owned_session)
     if media_type not in ("text/event-stream", ""):
         body, _ = _read_some(response, 500)
         raise StreamError(
             f"expected an event stream from {where}, got Content-Type {content_type!r}: "
             f"{body.decode('utf-8', 'replace')!r}"
         )
-    return _stream_events(response, parser, progress, telemetry, max_event_bytes)
+    return _stream_events(
+        response,
+        parser=parser,
+        progress=progress,
+        telemetry=telemetry,
+        max_event_bytes=max_event_bytes,
+        owned_session=owned_session,
+    )
 
 
 def _stream_events(
     response: requests.Response,
+    *,
     parser: ChatStreamParser,
     progress: _Progress,
     telemetry: SSETelemetry | None,
     max_event_bytes: int,
+    owned_session: requests.Session | None,
 ) -> Generator[ResponseEvent, None, None]:
     completed = False
     try:
@@ -312,12 +323,7 @@ def _stream_events(
                 progress.first_token = time.perf_counter()
             yield event
     finally:
-        if progress.ended is None:
-            progress.ended = time.perf_counter()
-        if completed:
-            _release(response)
-        else:
-            response.close()  # mid-answer: hang up, so the server stops generating
+        _end_of_body(response, progress, reusable=completed, owned_session=owned_session)
 
 
 def _read_body(
@@ -374,6 +380,7 @@ def _completion_events(
     parser: ChatStreamParser,
     progress: _Progress,
     max_event_bytes: int,
+    owned_session: requests.Session | None,
 ) -> Generator[ResponseEvent, None, None]:
     """A whole ``chat.completion`` (no streaming) as the events its stream would give."""
     try:
@@ -394,9 +401,7 @@ def _completion_events(
                 progress.first_token = time.perf_counter()
             yield event
     finally:
-        if progress.ended is None:
-            progress.ended = time.perf_counter()
-        response.close()
+        _end_of_body(response, progress, reusable=False, owned_session=owned_session)
 
 
 def _completion_as_chunk(completion: Any) -> Any:
@@ -413,6 +418,24 @@ def _completion_as_chunk(completion: Any) -> Any:
         else:
             choices.append(choice)
     return {**completion, "choices": choices}
+
+
+def _end_of_body(
+    response: requests.Response,
+    progress: _Progress,
+    *,
+    reusable: bool,
+    owned_session: requests.Session | None,
+) -> None:
+    """However reading ended: stop the clock, and release or close the connection (D5)."""
+    if progress.ended is None:
+        progress.ended = time.perf_counter()
+    if reusable and owned_session is None:
+        _release(response)  # a caller's session may reuse the connection
+    else:
+        response.close()  # mid-answer: hang up, so the server stops generating
+    if owned_session is not None:
+        owned_session.close()  # nothing else will use its pool
 
 
 def _release(response: requests.Response) -> None:

@@ -99,9 +99,14 @@ def _print_events(
 
 def _demo(args: argparse.Namespace) -> int:
     body = demo_transcript()
-    pace = max(0.0, args.pace)
-    print("chatsse demo: a bundled Chat Completions stream (reasoning, text, a tool call, usage)")
-    print("served by chatsse.testing.ReplayServer on 127.0.0.1 and read live by stream_chat().\n")
+    pace = args.pace
+    if not args.json:
+        print(
+            "chatsse demo: a bundled Chat Completions stream (reasoning, text, a tool call, usage)"
+        )
+        print(
+            "served by chatsse.testing.ReplayServer on 127.0.0.1 and read live by stream_chat().\n"
+        )
     with ReplayServer(body, delay=pace, first_byte_delay=pace * 10) as server:
         request = {
             "model": "deepseek-reasoner",
@@ -187,11 +192,43 @@ def _serve(args: argparse.Namespace) -> int:
 # -- argument parsing ---------------------------------------------------------------------
 
 
+def _count(minimum: int) -> Any:
+    """An argparse type: a whole number of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value >= 0:  # also refuses NaN
+        raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
+    return value
+
+
+def _port(text: str) -> int:
+    value: int = _count(0)(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"not a port: {value}")
+    return value
+
+
 def _add_parser_options(command: argparse.ArgumentParser) -> None:
     group = command.add_argument_group("parser options")
     group.add_argument(
         "--choice",
-        type=int,
+        type=_count(0),
         default=0,
         metavar="N",
         help="follow choice N of an n>1 request (default 0)",
@@ -223,23 +260,23 @@ def _build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="stream a bundled answer from a local server, live")
     demo.add_argument(
         "--pace",
-        type=float,
+        type=_seconds,
         default=0.03,
         metavar="SECONDS",
         help="delay between events (default 0.03; 0 for no delay)",
     )
     demo.add_argument("--json", action="store_true", help="print events as JSON lines")
-    demo.set_defaults(run=_demo)
+    demo.set_defaults(run=_demo, command_parser=demo)
 
     chat = commands.add_parser("chat", help="ask a real OpenAI-compatible server")
     chat.add_argument("prompt", help="the user message; - reads it from stdin")
     chat.add_argument("--base-url", help="API base URL (default $OPENAI_BASE_URL, else OpenAI)")
     chat.add_argument("--model", help="model name (default $OPENAI_MODEL)")
     chat.add_argument("--system", help="a system message")
-    chat.add_argument("--max-tokens", type=int, help="max_tokens for the answer")
+    chat.add_argument("--max-tokens", type=_count(1), help="max_tokens for the answer")
     chat.add_argument(
         "--idle-timeout",
-        type=float,
+        type=_seconds,
         default=300.0,
         metavar="SECONDS",
         help="give up after this long without a byte (default 300)",
@@ -251,30 +288,33 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     chat.add_argument("--json", action="store_true", help="print events as JSON lines")
     _add_parser_options(chat)
-    chat.set_defaults(run=_chat)
+    chat.set_defaults(run=_chat, command_parser=chat)
 
     replay = commands.add_parser("replay", help="print the events of a captured SSE body")
     replay.add_argument("file", help="the body (as sent after the HTTP headers); - for stdin")
     replay.add_argument("--json", action="store_true", help="print events as JSON lines")
     replay.add_argument(
-        "--chunk-size", type=int, metavar="BYTES", help="feed the bytes in chunks of this size"
+        "--chunk-size",
+        type=_count(1),
+        metavar="BYTES",
+        help="feed the bytes in chunks of this size",
     )
     _add_parser_options(replay)
-    replay.set_defaults(run=_replay)
+    replay.set_defaults(run=_replay, command_parser=replay)
 
     serve = commands.add_parser("serve", help="serve captured SSE bodies on 127.0.0.1")
     serve.add_argument(
         "files", nargs="+", metavar="FILE", help="bodies served in turn to successive requests"
     )
-    serve.add_argument("--port", type=int, default=0, help="port (default: any free one)")
+    serve.add_argument("--port", type=_port, default=0, help="port (default: any free one)")
     serve.add_argument(
         "--chunk-size",
-        type=int,
+        type=_count(1),
         metavar="BYTES",
         help="bytes per write (default: one SSE event per write)",
     )
     serve.add_argument(
-        "--delay", type=float, default=0.0, metavar="SECONDS", help="delay between writes"
+        "--delay", type=_seconds, default=0.0, metavar="SECONDS", help="delay between writes"
     )
     serve.add_argument(
         "--framing",
@@ -283,7 +323,7 @@ def _build_parser() -> argparse.ArgumentParser:
         help="how the body is delimited (default chunked)",
     )
     serve.add_argument("--gzip", action="store_true", help="gzip the body")
-    serve.set_defaults(run=_serve)
+    serve.set_defaults(run=_serve, command_parser=serve)
     return parser
 
 
@@ -313,9 +353,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             reconfigure(errors="backslashreplace")
     try:
         return int(args.run(args))
-    except UsageError as error:
-        parser.print_usage(sys.stderr)
-        print(f"chatsse: error: {error}", file=sys.stderr)
+    except (UsageError, ValueError) as error:  # ValueError: e.g. requests' InvalidURL
+        args.command_parser.print_usage(sys.stderr)
+        print(f"chatsse {args.command}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except ChatSSEError as error:
         return _report(error)

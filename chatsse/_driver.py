@@ -261,10 +261,30 @@ def _request_error(error: BaseException, where: str, connect_timeout: float) -> 
         error,
         ValueError,  # an invalid URL or header: the caller's argument
     ):
-        # requests' message may quote the whole URL; ours never shows its query.
-        reason = type(error).__name__
-        return StreamError(f"the request to {where} failed ({reason}); see __cause__")
+        # requests' message quotes the whole URL; ours never shows its query.
+        verb = (
+            "could not connect to"
+            if isinstance(error, requests.ConnectionError)
+            else ("the request failed:")
+        )
+        return StreamError(f"{verb} {where}: {_os_reason(error)}")
     return error
+
+
+def _os_reason(error: BaseException) -> str:
+    """The operating system's reason at the root of a requests/urllib3 error, if any."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.strerror:
+            return current.strerror  # "Connection refused", "Name or service not known"...
+        pending += [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        pending += [arg for arg in current.args if isinstance(arg, BaseException)]
+    return type(error).__name__
 
 
 def _response_events(

@@ -1,4 +1,4 @@
-"""A real HTTP/1.1 server on 127.0.0.1 that replays SSE bytes, for tests (SPEC §7).
+"""A real HTTP/1.1 server on 127.0.0.1 that replays SSE bytes, for tests.
 
 :class:`ReplayServer` answers every request with the next of its
 :class:`Reply` objects: recorded or hand-written SSE bytes, sent with a chosen

@@ -54,6 +54,7 @@ nitpick_ignore = [
         "types.TracebackType",
     )
 ]
+nitpick_ignore += [("py:func", "time.monotonic")]
 # The type aliases are documented as data; signatures refer to them as classes.
 nitpick_ignore += [
     ("py:class", name)

@@ -61,8 +61,7 @@ def test_demo_streams_the_bundled_answer_live_through_the_driver() -> None:
 def test_demo_as_json_lines_round_trips() -> None:
     result = run("demo", "--pace", "0", "--json")
     assert result.returncode == 0, result.stderr
-    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
-    events = [chatsse.from_dict(json.loads(line)) for line in lines]
+    events = [chatsse.from_dict(json.loads(line)) for line in result.stdout.splitlines()]
     assert events == list(chatsse.iter_events(DEMO.read_bytes()))
 
 
@@ -214,7 +213,8 @@ def test_chat_unreachable_server_exits_4() -> None:
         base_url = server.base_url
     result = run("chat", "hi", "--base-url", base_url, "--model", "m")
     assert result.returncode == 4
-    assert "StreamError" in result.stderr
+    assert "StreamError: could not connect to http://127.0.0.1:" in result.stderr
+    assert "Connection refused" in result.stderr
 
 
 def test_chat_without_a_model_is_a_usage_error() -> None:
@@ -273,6 +273,30 @@ def test_serve_a_missing_file_is_a_usage_error() -> None:
     assert result.returncode == 2
 
 
-@pytest.mark.parametrize("command", [[], ["demo", "--pace", "x"], ["nope"]])
-def test_bad_command_lines_exit_2(command: list[str]) -> None:
-    assert run(*command).returncode == 2
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["nope"],
+        ["demo", "--pace", "x"],
+        ["demo", "--pace", "-1"],
+        ["replay", "-", "--chunk-size", "0"],
+        ["replay", "-", "--chunk-size", "-1"],
+        ["replay", "-", "--choice", "-1"],
+        ["serve", "x.sse", "--chunk-size", "0"],
+        ["serve", "x.sse", "--delay", "-1"],
+        ["serve", "x.sse", "--port", "70000"],
+        ["chat", "hi", "--model", "m", "--max-tokens", "0"],
+        ["chat", "hi", "--model", "m", "--base-url", "not a url"],
+    ],
+)
+def test_bad_command_lines_exit_2_without_a_traceback(command: list[str]) -> None:
+    result = run(*command, stdin=b"")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "usage: chatsse" in result.stderr
+
+
+def test_chat_usage_errors_show_the_chat_usage() -> None:
+    result = run("chat", "hi", "--base-url", "http://127.0.0.1:9/v1")
+    assert "usage: chatsse chat" in result.stderr

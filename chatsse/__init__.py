@@ -39,6 +39,7 @@ from ._framing import DEFAULT_MAX_EVENT_BYTES, MAX_EVENT_LINES
 from ._parser import ChatStreamParser
 from ._serialize import from_dict, to_dict
 from ._version import __version__
+from ._web import decode_frames, sse_frames
 
 __all__ = [
     "DEFAULT_MAX_EVENT_BYTES",
@@ -74,8 +75,10 @@ __all__ = [
     "TokenUsage",
     "__version__",
     "collect",
+    "decode_frames",
     "from_dict",
     "iter_events",
+    "sse_frames",
     "stream_chat",
     "to_dict",
 ]

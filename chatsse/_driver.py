@@ -15,6 +15,7 @@ import contextlib
 import email.utils
 import json as jsonlib
 import logging
+import socket
 import time
 from collections.abc import Generator, Iterator, Mapping
 from types import TracebackType
@@ -150,8 +151,16 @@ class ChatStream:
         return self._progress.snapshot()
 
     def close(self) -> None:
-        """Stop reading and release the connection. Safe to call at any time, repeatedly."""
-        self._events.close()  # runs the reader's clean-up if it had started
+        """Stop reading and release the connection. Safe to call at any time, repeatedly,
+        and from another thread than the one iterating (a web server's, say)."""
+        try:
+            self._events.close()  # runs the reader's clean-up if it had started
+        except ValueError:
+            # Another thread is inside next(), blocked reading the socket.
+            # Shutting the socket down wakes it at once; its own clean-up
+            # then closes the response. Closing it from here would race.
+            _shut_down(self.response)
+            return
         self.response.close()
         if self._owned_session is not None:
             self._owned_session.close()
@@ -483,6 +492,15 @@ def _release(response: requests.Response) -> None:
     except _TRANSPORT_ERRORS:
         pass
     response.close()  # a no-op for a connection already back in the pool
+
+
+def _shut_down(response: requests.Response) -> None:
+    """Shut the socket down, waking a thread blocked reading it (``close()`` would not)."""
+    connection = getattr(response.raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _read_some(response: requests.Response, limit: int) -> tuple[bytes, bool]:

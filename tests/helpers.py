@@ -42,17 +42,22 @@ def events(body: bytes, **options: Any) -> list[ResponseEvent]:
     return list(chatsse.iter_events(body, **options))
 
 
+def drain(events: Any) -> tuple[list[ResponseEvent], chatsse.ChatSSEError | None]:
+    """The events an iterable yields before an error, and the error (None if it completed)."""
+    got: list[ResponseEvent] = []
+    try:
+        for event in events:
+            got.append(event)
+    except chatsse.ChatSSEError as error:
+        return got, error
+    return got, None
+
+
 def events_until_error(
     chunks: Any, **options: Any
-) -> tuple[list[ResponseEvent], BaseException | None]:
-    """Events yielded before an error (if any), and the error."""
-    out: list[ResponseEvent] = []
-    try:
-        for event in chatsse.iter_events(chunks, **options):
-            out.append(event)
-    except chatsse.ChatSSEError as error:
-        return out, error
-    return out, None
+) -> tuple[list[ResponseEvent], chatsse.ChatSSEError | None]:
+    """Events iter_events yields before an error (if any), and the error."""
+    return drain(chatsse.iter_events(chunks, **options))
 
 
 def ways_to_feed(body: bytes, seed: int = 0) -> Iterator[tuple[str, Any]]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import requests
-from helpers import sse_body
+from helpers import drain, sse_body
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -60,17 +60,6 @@ def text_of(events: list[chatsse.ResponseEvent]) -> str:
 def stream(server: ReplayServer, **options: Any) -> ChatStream:
     options.setdefault("idle_timeout", 5.0)
     return chatsse.stream_chat(server.chat_url, REQUEST, **options)
-
-
-def drain(events: Any) -> tuple[list[chatsse.ResponseEvent], chatsse.ChatSSEError | None]:
-    """The events yielded before an error, and the error (None if the stream completed)."""
-    got: list[chatsse.ResponseEvent] = []
-    try:
-        for event in events:
-            got.append(event)
-    except chatsse.ChatSSEError as error:
-        return got, error
-    return got, None
 
 
 # -- D1: the request ---------------------------------------------------------------

@@ -1,0 +1,257 @@
+"""Re-streaming to browsers: events as SSE frames, and frames back into events.
+
+A web backend (Flask, Django, any WSGI app) calls an upstream model with
+``stream_chat`` and returns ``sse_frames(stream)`` as its response body. Each
+event becomes one frame, ``event: <type>`` + ``data: <to_dict JSON>``, so a
+browser's ``EventSource`` can listen per event type. An upstream failure
+becomes a last ``event: error`` frame, so the browser learns why the answer
+stopped. When the browser goes away, the WSGI server closes the frame
+generator; that closes the upstream stream, so the model stops generating.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+from collections.abc import Generator, Iterable, Iterator
+from typing import Any
+
+from ._api import ByteSource, _chunks_of
+from ._errors import (
+    APIError,
+    ChatSSEError,
+    ContextWindowExceededError,
+    HTTPStatusError,
+    IdleTimeoutError,
+    ParserStateError,
+    StreamError,
+)
+from ._events import ResponseEvent
+from ._framing import DEFAULT_MAX_EVENT_BYTES, iter_sse
+from ._serialize import EVENT_TYPES, from_dict, to_dict
+
+logger = logging.getLogger("chatsse")
+
+#: The SSE event type of the frame that reports an upstream failure.
+ERROR_EVENT = "error"
+_KEEPALIVE_FRAME = b": keep-alive\n\n"
+
+_ERROR_CLASSES: dict[str, type[ChatSSEError]] = {
+    cls.__name__: cls
+    for cls in (
+        ChatSSEError,
+        StreamError,
+        IdleTimeoutError,
+        ContextWindowExceededError,
+        APIError,
+        HTTPStatusError,
+        ParserStateError,
+    )
+}
+
+
+def sse_frames(
+    events: Iterable[ResponseEvent], *, keepalive: float | None = None
+) -> Generator[bytes, None, None]:
+    """The events as Server-Sent Events frames, ready to return from a WSGI view.
+
+    Each event is one frame: ``event: <type>`` and ``data: <JSON>``, where the
+    type and the JSON are those of :func:`to_dict` (``output_text.delta``,
+    ``completed``...). If iterating ``events`` raises a :class:`ChatSSEError`
+    (the upstream failed mid-answer), the last frame is ``event: error`` with
+    ``{"type": "error", "error": <exception class>, "message": ...}`` (plus
+    ``code`` for :class:`APIError`, ``status_code`` and ``retry_after`` for
+    :class:`HTTPStatusError`), and the generator ends normally; the failure is
+    logged at WARNING. Any other exception is reported to the browser as an
+    ``InternalError`` frame without details, then raised.
+
+    ``keepalive``: while no event comes for that many seconds (the model is
+    thinking), send an SSE comment so that proxies and browsers keep the
+    connection. This reads ``events`` in a helper thread.
+
+    Closing the generator (what a WSGI server does when the browser goes
+    away) closes ``events`` if it has a ``close()`` method: a
+    :class:`ChatStream` then hangs up on the upstream server.
+    """
+    if keepalive is not None and not keepalive > 0:
+        raise ValueError(f"keepalive must be a positive number of seconds, got {keepalive!r}")
+    return _frames(events, keepalive)
+
+
+def _frames(
+    events: Iterable[ResponseEvent], keepalive: float | None
+) -> Generator[bytes, None, None]:
+    pumped = _pumped(events, keepalive) if keepalive is not None else None
+    try:
+        for event in pumped if pumped is not None else events:
+            yield _KEEPALIVE_FRAME if event is None else frame(event)
+    except ChatSSEError as error:
+        logger.warning("upstream stream failed mid-answer: %s: %s", type(error).__name__, error)
+        yield error_frame(error)
+    except Exception:
+        yield _frame(
+            ERROR_EVENT,
+            {
+                "type": ERROR_EVENT,
+                "error": "InternalError",
+                "message": "the server failed while streaming",
+            },
+        )
+        raise
+    finally:
+        if pumped is not None:
+            pumped.close()  # stops the helper thread
+        close = getattr(events, "close", None)
+        if callable(close):
+            close()  # a ChatStream hangs up, even while the helper thread is reading it
+
+
+def frame(event: ResponseEvent) -> bytes:
+    """One event as an SSE frame (``event:`` + ``data:`` + blank line), UTF-8."""
+    data = to_dict(event)
+    return _frame(data["type"], data)
+
+
+def error_frame(error: ChatSSEError) -> bytes:
+    """The ``event: error`` frame that reports ``error`` to a browser."""
+    data: dict[str, Any] = {
+        "type": ERROR_EVENT,
+        "error": type(error).__name__,
+        "message": error.message,
+    }
+    if isinstance(error, APIError) and error.code is not None:
+        data["code"] = error.code
+    if isinstance(error, HTTPStatusError):
+        data["status_code"] = error.status_code
+        data["retry_after"] = error.retry_after
+    return _frame(ERROR_EVENT, data)
+
+
+def _frame(event_type: str, data: dict[str, Any]) -> bytes:
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return f"event: {event_type}\ndata: {text}\n\n".encode()
+    except UnicodeEncodeError:
+        # A lone surrogate (from a "\\ud800" escape in the upstream's JSON)
+        # cannot be UTF-8: fall back to JSON's own \\u escapes for this frame.
+        text = json.dumps(data, separators=(",", ":"))
+        return f"event: {event_type}\ndata: {text}\n\n".encode()
+
+
+class _Pump:
+    """Reads an event iterable in a thread, so the consumer can time out waiting."""
+
+    _END = object()
+
+    def __init__(self, events: Iterable[ResponseEvent]) -> None:
+        self.queue: queue.Queue[object] = queue.Queue(maxsize=256)
+        self.stopped = threading.Event()
+        self._events = events
+        self.thread = threading.Thread(target=self._run, name="chatsse-sse-frames", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            for event in self._events:
+                if not self._put(event):
+                    return
+        except BaseException as error:  # handed to the consumer, raised there
+            self._put(error)
+            return
+        self._put(self._END)
+
+    def _put(self, item: object) -> bool:
+        # A bounded queue: a stalled browser must not make the pump buffer the
+        # whole answer; once the consumer is gone, stop.
+        while not self.stopped.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+
+def _pumped(
+    events: Iterable[ResponseEvent], keepalive: float
+) -> Generator[ResponseEvent | None, None, None]:
+    """The events, with ``None`` whenever ``keepalive`` seconds pass without one."""
+    pump = _Pump(events)
+    pump.thread.start()
+    try:
+        while True:
+            try:
+                item = pump.queue.get(timeout=keepalive)
+            except queue.Empty:
+                yield None
+                continue
+            if item is _Pump._END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        pump.stopped.set()
+
+
+def decode_frames(
+    source: ByteSource, *, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
+) -> Iterator[ResponseEvent]:
+    """The events of a stream of :func:`sse_frames` frames: the inverse, for Python
+    clients of a re-streaming backend and for tests.
+
+    ``source`` is what :func:`iter_events` accepts. Keep-alive comments are
+    skipped, and so are frames of an unknown type (from a newer server). An
+    ``error`` frame raises the exception it reports (:class:`APIError`,
+    :class:`StreamError`...; :class:`ChatSSEError` for a kind this version
+    does not know) with its message. A malformed frame raises
+    :class:`StreamError`.
+    """
+    if max_event_bytes <= 0:
+        raise ValueError("max_event_bytes must be positive")
+    return _decode(_chunks_of(source), max_event_bytes)
+
+
+def _decode(chunks: Iterable[bytes], max_event_bytes: int) -> Iterator[ResponseEvent]:
+    for sse in iter_sse(chunks, max_event_bytes):
+        if sse.event == ERROR_EVENT:
+            raise _error_from_frame(sse.data)
+        if sse.event not in EVENT_TYPES:
+            logger.debug("skipping a frame of unknown type %r", sse.event)
+            continue
+        try:
+            data = json.loads(sse.data)
+            event = from_dict(data)
+        except (ValueError, TypeError, RecursionError) as error:
+            raise StreamError(f"malformed {sse.event!r} frame: {error}") from error
+        if data["type"] != sse.event:
+            raise StreamError(f"frame type {sse.event!r} holds a {data['type']!r} event")
+        yield event
+
+
+def _error_from_frame(text: str) -> ChatSSEError:
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return StreamError(f"the server reported an error: {text[:500]}")
+    if not isinstance(data, dict):
+        return StreamError(f"the server reported an error: {text[:500]}")
+    kind = data.get("error")
+    message = data.get("message")
+    message = message if isinstance(message, str) else f"the server reported {kind!r}"
+    cls = _ERROR_CLASSES.get(kind) if isinstance(kind, str) else None
+    if cls is APIError:
+        code = data.get("code")
+        return APIError(message, code=code if isinstance(code, (str, int)) else None, raw=data)
+    if cls is HTTPStatusError:
+        status = data.get("status_code")
+        retry_after = data.get("retry_after")
+        return HTTPStatusError(
+            status if type(status) is int else 0,
+            message,
+            retry_after=float(retry_after) if isinstance(retry_after, (int, float)) else None,
+        )
+    if cls is None:
+        return ChatSSEError(f"{kind}: {message}" if isinstance(kind, str) else message)
+    return cls(message)

@@ -1,0 +1,293 @@
+"""Re-streaming: sse_frames() and decode_frames(), in memory, through a plain WSGI
+server, and hanging up on the upstream when the client goes away."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import wsgiref.simple_server
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from conftest import shared_path
+from helpers import drain, split_every, split_randomly, sse_body
+
+import chatsse
+from chatsse import (
+    APIError,
+    ChatSSEError,
+    Completed,
+    OutputTextDelta,
+    StreamError,
+)
+from chatsse._cli import demo_transcript
+from chatsse.testing import ReplayServer
+
+REQUEST = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+LONG_BODY = sse_body(
+    *[{"choices": [{"index": 0, "delta": {"content": f" w{i}"}}]} for i in range(200)],
+    {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+)
+
+
+def frames_of(events: Any, **options: Any) -> bytes:
+    return b"".join(chatsse.sse_frames(events, **options))
+
+
+# -- the frames ------------------------------------------------------------------------
+
+
+def test_each_event_is_one_frame_named_by_its_type() -> None:
+    frames = list(chatsse.sse_frames(chatsse.iter_events(demo_transcript())))
+    events = list(chatsse.iter_events(demo_transcript()))
+    assert len(frames) == len(events)
+    for raw, event in zip(frames, events, strict=True):
+        head, data = raw.decode().split("\n", 1)
+        assert head == f"event: {chatsse.to_dict(event)['type']}"
+        assert data.startswith("data: ")
+        assert data.endswith("\n\n")
+        assert "\n" not in data[:-2]
+        assert json.loads(data[6:]) == chatsse.to_dict(event)
+
+
+def test_frames_round_trip_for_the_demo_and_every_corpus_file() -> None:
+    corpus = shared_path("corpus")
+    bodies = [demo_transcript(), *(path.read_bytes() for path in sorted(corpus.glob("*/*.sse")))]
+    for body in bodies:
+        events: list[chatsse.ResponseEvent] = []
+        try:
+            for event in chatsse.iter_events(body, raise_on_length=False):
+                events.append(event)
+        except ChatSSEError:
+            continue  # error streams are covered below
+        encoded = frames_of(events)
+        for chunks in (encoded, split_every(encoded, 1), split_randomly(encoded, 5)):
+            assert list(chatsse.decode_frames(chunks)) == events
+
+
+def test_an_upstream_failure_ends_the_frames_with_an_error_frame(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    body = sse_body(
+        {"choices": [{"index": 0, "delta": {"content": "Half an"}}]},
+        {"error": {"message": "Overloaded", "code": 529, "type": "server_error"}},
+    )
+    caplog.set_level(logging.WARNING, logger="chatsse")
+    frames = list(chatsse.sse_frames(chatsse.iter_events(body)))
+    assert frames[-1] == (
+        b'event: error\ndata: {"type":"error","error":"APIError",'
+        b'"message":"Overloaded","code":529}\n\n'
+    )
+    assert any("Overloaded" in record.getMessage() for record in caplog.records)
+    got, error = drain(chatsse.decode_frames(b"".join(frames)))
+    assert isinstance(error, APIError)
+    assert (error.message, error.code) == ("Overloaded", 529)
+    assert "".join(e.delta for e in got if isinstance(e, OutputTextDelta)) == "Half an"
+
+
+@pytest.mark.parametrize(
+    ("error", "kind"),
+    [
+        (chatsse.IdleTimeoutError("idle timeout waiting for SSE"), chatsse.IdleTimeoutError),
+        (chatsse.ContextWindowExceededError("token limit"), chatsse.ContextWindowExceededError),
+        (chatsse.HTTPStatusError(503, "Overloaded", retry_after=2.0), chatsse.HTTPStatusError),
+        (StreamError("the connection broke mid-stream: reset"), StreamError),
+    ],
+)
+def test_error_frames_carry_the_kind_and_message_back(error: ChatSSEError, kind: type) -> None:
+    def failing() -> Iterator[chatsse.ResponseEvent]:
+        yield OutputTextDelta("x")
+        raise error
+
+    with pytest.raises(kind) as caught:
+        list(chatsse.decode_frames(frames_of(failing())))
+    assert caught.value.message == error.message
+    if isinstance(error, chatsse.HTTPStatusError):
+        assert isinstance(caught.value, chatsse.HTTPStatusError)
+        assert (caught.value.status_code, caught.value.retry_after) == (503, 2.0)
+
+
+def test_a_bug_is_reported_without_details_then_raised() -> None:
+    def broken() -> Iterator[chatsse.ResponseEvent]:
+        yield OutputTextDelta("x")
+        raise KeyError("internal detail")
+
+    frames = chatsse.sse_frames(broken())
+    assert next(frames).startswith(b"event: output_text.delta")
+    error_frame = next(frames)
+    assert b'"error":"InternalError"' in error_frame
+    assert b"internal detail" not in error_frame
+    with pytest.raises(KeyError):
+        next(frames)
+
+
+def test_a_lone_surrogate_still_makes_valid_utf8() -> None:
+    event = OutputTextDelta("a\ud800b")
+    raw = chatsse.sse_frames([event])
+    encoded = next(raw)
+    encoded.decode("utf-8")  # valid
+    assert b"\\ud800" in encoded
+    assert list(chatsse.decode_frames(encoded)) == [event]
+
+
+def test_decoding_skips_comments_and_unknown_types_and_rejects_malformed_frames() -> None:
+    good = chatsse.to_dict(OutputTextDelta("ok"))
+    stream = (
+        b": keep-alive\n\nevent: future.kind\ndata: {}\n\n"
+        b"event: output_text.delta\ndata: " + json.dumps(good).encode() + b"\n\n"
+    )
+    assert list(chatsse.decode_frames(stream)) == [OutputTextDelta("ok")]
+    for bad in (
+        b"event: output_text.delta\ndata: {nope\n\n",
+        b'event: output_text.delta\ndata: {"type": "output_text.delta"}\n\n',
+        b"event: completed\ndata: " + json.dumps(good).encode() + b"\n\n",
+    ):
+        with pytest.raises(StreamError):
+            list(chatsse.decode_frames(bad))
+    with pytest.raises(ChatSSEError, match="FutureError: from the future"):
+        list(
+            chatsse.decode_frames(
+                b'event: error\ndata: {"error": "FutureError", "message": "from the future"}\n\n'
+            )
+        )
+    with pytest.raises(StreamError, match="not json"):
+        list(chatsse.decode_frames(b"event: error\ndata: not json\n\n"))
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="keepalive"):
+        chatsse.sse_frames([], keepalive=0)
+    with pytest.raises(ValueError, match="max_event_bytes"):
+        chatsse.decode_frames(b"", max_event_bytes=0)
+
+
+# -- keep-alive ------------------------------------------------------------------------
+
+
+def test_keepalive_comments_while_the_upstream_is_thinking() -> None:
+    body = sse_body({"choices": [{"index": 0, "delta": {"content": "Hi"}}]})
+    with ReplayServer(body, first_byte_delay=0.6) as server:
+        stream = chatsse.stream_chat(server.chat_url, REQUEST)
+        frames = list(chatsse.sse_frames(stream, keepalive=0.1))
+    first_event = next(i for i, f in enumerate(frames) if f.startswith(b"event:"))
+    assert first_event >= 3
+    assert set(frames[:first_event]) == {b": keep-alive\n\n"}
+    assert list(chatsse.decode_frames(b"".join(frames))) == list(chatsse.iter_events(body))
+
+
+def test_keepalive_keeps_errors_and_order() -> None:
+    body = sse_body(
+        {"choices": [{"index": 0, "delta": {"content": "a"}}]},
+        {"error": {"message": "late failure"}},
+    )
+    frames = frames_of(chatsse.iter_events(body), keepalive=5)
+    with pytest.raises(APIError, match="late failure"):
+        list(chatsse.decode_frames(frames))
+
+
+# -- hanging up on the upstream ------------------------------------------------------------
+
+
+def assert_upstream_hung_up(server: ReplayServer) -> None:
+    assert server.wait_idle(1.0), "the upstream did not see the disconnect within a second"
+    assert server.responses[0].client_left
+    assert not server.responses[0].finished
+
+
+@pytest.mark.parametrize("keepalive", [None, 0.2])
+def test_closing_the_frames_closes_the_upstream(keepalive: float | None) -> None:
+    with ReplayServer(LONG_BODY, delay=0.02) as server:
+        frames = chatsse.sse_frames(
+            chatsse.stream_chat(server.chat_url, REQUEST), keepalive=keepalive
+        )
+        for _ in range(5):
+            next(frames)
+        frames.close()  # what a WSGI server does when the client leaves
+        assert_upstream_hung_up(server)
+
+
+def test_closing_while_the_upstream_is_silent_hangs_up_at_once() -> None:
+    # The helper thread is blocked reading a silent upstream when the frames
+    # are closed: the socket is shut down under it.
+    with ReplayServer(LONG_BODY, stall_after=300) as server:
+        frames = chatsse.sse_frames(chatsse.stream_chat(server.chat_url, REQUEST), keepalive=0.1)
+        while next(frames) != b": keep-alive\n\n":
+            pass
+        started = time.monotonic()
+        frames.close()
+        assert_upstream_hung_up(server)
+        assert time.monotonic() - started < 1.0
+
+
+class WSGIServer:
+    """A real WSGI server (wsgiref) on 127.0.0.1, in a thread, for an app of ours."""
+
+    def __init__(self, app: Any) -> None:
+        self.server = wsgiref.simple_server.make_server(
+            "127.0.0.1",
+            0,
+            app,
+            server_class=wsgiref.simple_server.WSGIServer,
+            handler_class=_QuietHandler,
+        )
+        self.url = f"http://127.0.0.1:{self.server.server_port}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> WSGIServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+class _QuietHandler(wsgiref.simple_server.WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def chat_app(upstream_url: str) -> Any:
+    """The whole backend: a WSGI app that re-streams an upstream answer."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        stream = chatsse.stream_chat(upstream_url, REQUEST)
+        start_response(
+            "200 OK", [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")]
+        )
+        return chatsse.sse_frames(stream)
+
+    return app
+
+
+def test_a_wsgi_app_re_streams_the_answer() -> None:
+    with (
+        ReplayServer(demo_transcript(), delay=0.001) as upstream,
+        WSGIServer(chat_app(upstream.chat_url)) as backend,
+        requests.get(backend.url, stream=True, timeout=10) as response,
+    ):
+        assert response.headers["Content-Type"] == "text/event-stream"
+        events = list(chatsse.decode_frames(response.raw))
+    assert events == list(chatsse.iter_events(demo_transcript()))
+    assert isinstance(events[-1], Completed)
+
+
+def test_a_client_leaving_a_wsgi_app_hangs_up_on_the_upstream() -> None:
+    with (
+        ReplayServer(LONG_BODY, delay=0.02) as upstream,
+        WSGIServer(chat_app(upstream.chat_url)) as backend,
+    ):
+        response = requests.get(backend.url, stream=True, timeout=10)
+        seen = 0
+        for event in chatsse.decode_frames(response.raw):
+            if isinstance(event, OutputTextDelta):
+                seen += 1
+                if seen == 5:
+                    break
+        response.close()  # the browser tab is closed
+        assert_upstream_hung_up(upstream)

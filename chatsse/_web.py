@@ -11,12 +11,13 @@ generator; that closes the upstream stream, so the model stops generating.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import queue
 import threading
-from collections.abc import Generator, Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Generator, Iterable, Iterator
+from typing import Any, TypeAlias
 
 from ._api import ByteSource, _chunks_of
 from ._errors import (
@@ -52,15 +53,24 @@ _ERROR_CLASSES: dict[str, type[ChatSSEError]] = {
 }
 
 
-def sse_frames(
-    events: Iterable[ResponseEvent], *, keepalive: float | None = None
-) -> Generator[bytes, None, None]:
+# What sse_frames() re-streams: the events, or a function that opens them.
+_Events: TypeAlias = Iterable[ResponseEvent] | Callable[[], Iterable[ResponseEvent]]
+
+
+def sse_frames(events: _Events, *, keepalive: float | None = None) -> Generator[bytes, None, None]:
     """The events as Server-Sent Events frames, ready to return from a WSGI view.
+
+    ``events`` is an iterable of events (a :class:`ChatStream`, say), or a
+    function without arguments that returns one, such as
+    ``lambda: chatsse.stream_chat(url, body)``: it is called when the first
+    frame is asked for, so that an error in opening the stream (an HTTP error
+    from the upstream, a refused connection) reaches the browser as an error
+    frame too.
 
     Each event is one frame: ``event: <type>`` and ``data: <JSON>``, where the
     type and the JSON are those of :func:`to_dict` (``output_text.delta``,
-    ``completed``...). If iterating ``events`` raises a :class:`ChatSSEError`
-    (the upstream failed mid-answer), the last frame is ``event: error`` with
+    ``completed``...). If the events raise a :class:`ChatSSEError` (the
+    upstream failed), the last frame is ``event: error`` with
     ``{"type": "error", "error": <exception class>, "message": ...}`` (plus
     ``code`` for :class:`APIError`, ``status_code`` and ``retry_after`` for
     :class:`HTTPStatusError`), and the generator ends normally; the failure is
@@ -69,26 +79,51 @@ def sse_frames(
 
     ``keepalive``: while no event comes for that many seconds (the model is
     thinking), send an SSE comment so that proxies and browsers keep the
-    connection. This reads ``events`` in a helper thread.
+    connection. The events are then read in a helper thread.
 
     Closing the generator (what a WSGI server does when the browser goes
-    away) closes ``events`` if it has a ``close()`` method: a
-    :class:`ChatStream` then hangs up on the upstream server.
+    away) closes the events if they have a ``close()`` method: a
+    :class:`ChatStream` hangs up on the upstream server at once, even while
+    the helper thread is waiting on it. (A generator of yours that is being
+    read in the helper thread cannot be closed from outside it; it is closed
+    when its next event arrives. Pass the stream, or a function opening it,
+    to hang up at once.)
     """
     if keepalive is not None and not keepalive > 0:
         raise ValueError(f"keepalive must be a positive number of seconds, got {keepalive!r}")
-    return _frames(events, keepalive)
+    return _frames(_Source(events), keepalive)
 
 
-def _frames(
-    events: Iterable[ResponseEvent], keepalive: float | None
-) -> Generator[bytes, None, None]:
-    pumped = _pumped(events, keepalive) if keepalive is not None else None
+class _Source:
+    """The events to re-stream, opened on first use, closable from either thread."""
+
+    def __init__(self, source: _Events) -> None:
+        self._factory = source if callable(source) else None
+        self.events: Iterable[ResponseEvent] | None = None if callable(source) else source
+
+    def open(self) -> Iterable[ResponseEvent]:
+        if self.events is None:
+            assert self._factory is not None
+            self.events = self._factory()
+        return self.events
+
+    def close(self) -> None:
+        close = getattr(self.events, "close", None)
+        if callable(close):
+            # A ChatStream hangs up even while the helper thread reads it; a
+            # generator running in the helper thread raises ValueError here
+            # and is closed by that thread instead (_Pump).
+            with contextlib.suppress(ValueError):
+                close()
+
+
+def _frames(source: _Source, keepalive: float | None) -> Generator[bytes, None, None]:
+    pumped = _pumped(source, keepalive) if keepalive is not None else None
     try:
-        for event in pumped if pumped is not None else events:
+        for event in pumped if pumped is not None else source.open():
             yield _KEEPALIVE_FRAME if event is None else frame(event)
     except ChatSSEError as error:
-        logger.warning("upstream stream failed mid-answer: %s: %s", type(error).__name__, error)
+        logger.warning("upstream stream failed: %s: %s", type(error).__name__, error)
         yield error_frame(error)
     except Exception:
         yield _frame(
@@ -102,10 +137,8 @@ def _frames(
         raise
     finally:
         if pumped is not None:
-            pumped.close()  # stops the helper thread
-        close = getattr(events, "close", None)
-        if callable(close):
-            close()  # a ChatStream hangs up, even while the helper thread is reading it
+            pumped.close()  # tells the helper thread to stop
+        source.close()
 
 
 def frame(event: ResponseEvent) -> bytes:
@@ -141,20 +174,25 @@ def _frame(event_type: str, data: dict[str, Any]) -> bytes:
 
 
 class _Pump:
-    """Reads an event iterable in a thread, so the consumer can time out waiting."""
+    """Reads the events in a thread, so the consumer can time out waiting."""
 
     _END = object()
 
-    def __init__(self, events: Iterable[ResponseEvent]) -> None:
+    def __init__(self, source: _Source) -> None:
         self.queue: queue.Queue[object] = queue.Queue(maxsize=256)
         self.stopped = threading.Event()
-        self._events = events
+        self._source = source
         self.thread = threading.Thread(target=self._run, name="chatsse-sse-frames", daemon=True)
 
     def _run(self) -> None:
         try:
-            for event in self._events:
+            events = self._source.open()
+            if self.stopped.is_set():
+                self._source.close()  # the consumer left while the stream opened
+                return
+            for event in events:
                 if not self._put(event):
+                    self._source.close()  # this thread runs it, so it can close it
                     return
         except BaseException as error:  # handed to the consumer, raised there
             self._put(error)
@@ -173,11 +211,9 @@ class _Pump:
         return False
 
 
-def _pumped(
-    events: Iterable[ResponseEvent], keepalive: float
-) -> Generator[ResponseEvent | None, None, None]:
+def _pumped(source: _Source, keepalive: float) -> Generator[ResponseEvent | None, None, None]:
     """The events, with ``None`` whenever ``keepalive`` seconds pass without one."""
-    pump = _Pump(events)
+    pump = _Pump(source)
     pump.thread.start()
     try:
         while True:

@@ -25,7 +25,7 @@ from chatsse import (
     StreamError,
 )
 from chatsse._cli import demo_transcript
-from chatsse.testing import ReplayServer
+from chatsse.testing import ReplayServer, Reply
 
 REQUEST = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
 LONG_BODY = sse_body(
@@ -221,6 +221,41 @@ def test_closing_while_the_upstream_is_silent_hangs_up_at_once() -> None:
         frames.close()
         assert_upstream_hung_up(server)
         assert time.monotonic() - started < 1.0
+
+
+def test_a_function_opening_the_stream_turns_its_http_error_into_an_error_frame() -> None:
+    reply = Reply.error(401, "Incorrect API key provided", code="invalid_api_key")
+    with ReplayServer(reply) as upstream:
+        frames = list(chatsse.sse_frames(lambda: chatsse.stream_chat(upstream.chat_url, REQUEST)))
+    assert len(frames) == 1
+    with pytest.raises(chatsse.HTTPStatusError, match="Incorrect API key") as caught:
+        list(chatsse.decode_frames(frames[0]))
+    assert caught.value.status_code == 401
+
+
+@pytest.mark.parametrize("keepalive", [None, 0.1])
+def test_a_function_opening_the_stream_hangs_up_at_once(keepalive: float | None) -> None:
+    with ReplayServer(LONG_BODY, stall_after=300) as server:
+        frames = chatsse.sse_frames(
+            lambda: chatsse.stream_chat(server.chat_url, REQUEST), keepalive=keepalive
+        )
+        next(frames)
+        next(frames)
+        frames.close()
+        assert_upstream_hung_up(server)
+
+
+def test_a_generator_of_yours_read_with_keepalive_is_closed_at_its_next_event() -> None:
+    def answer(url: str) -> Iterator[chatsse.ResponseEvent]:
+        with chatsse.stream_chat(url, REQUEST) as stream:
+            yield from stream
+
+    with ReplayServer(LONG_BODY, delay=0.02) as server:
+        frames = chatsse.sse_frames(answer(server.chat_url), keepalive=0.5)
+        for _ in range(5):
+            next(frames)
+        frames.close()
+        assert_upstream_hung_up(server)
 
 
 class WSGIServer:

@@ -52,6 +52,8 @@ nitpick_ignore = [
         "PathLike",
         "typing.Literal",
         "types.TracebackType",
+        "Callable",
+        "collections.abc.Callable",
     )
 ]
 nitpick_ignore += [("py:func", "time.monotonic")]

@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
-SOURCES := chatsse tests tools docs/conf.py docs/examples
+SOURCES := chatsse tests tools examples docs/conf.py docs/_ext docs/examples
 
 .PHONY: help demo test lint typecheck pytest docs bench speed test-pythons clean
 

@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The project's own extensions: compat_table (the provider compatibility tables).
+sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))
 
 import attrs
 
@@ -20,6 +22,7 @@ version = release = __version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.viewcode",
+    "compat_table",
 ]
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
@@ -72,6 +75,8 @@ nitpick_ignore += [
 
 html_theme = "furo"
 html_title = f"chatsse {version}"
+html_static_path = ["_static"]
+html_css_files = ["chatsse.css"]
 exclude_patterns = ["_build"]
 
 

@@ -50,6 +50,7 @@ from ._events import (
     ResponseItem,
     TokenUsage,
 )
+from ._json import decode_object
 from ._tool_calls import ToolCallAccumulator
 
 logger = logging.getLogger("chatsse")
@@ -58,11 +59,18 @@ logger = logging.getLogger("chatsse")
 # over to tools and may still be talking.
 _TOOL_FINISH_REASONS = frozenset(("tool_calls", "function_call"))
 
+# How many distinct text pieces a parser shares (see _text_piece): tokens,
+# mostly; a bound, so that a stream of unique pieces costs no more than that.
+_SHARED_PIECES = 4096
+
 
 class _State(enum.Enum):
     STREAMING = "streaming"
     DONE = "done"
     ERROR = "error"
+
+
+_STREAMING = _State.STREAMING  # a global: read once per chunk
 
 
 class _OpenReasoning:
@@ -103,6 +111,10 @@ class ChatStreamParser:
     use one per stream.
     """
 
+    # The chunk decoder (orjson when installed, see chatsse._json): a class
+    # attribute, so that tests can run the standard library's in a subclass.
+    _decode_object = staticmethod(decode_object)
+
     def __init__(
         self,
         *,
@@ -127,13 +139,16 @@ class ChatStreamParser:
         self._reasoning: _OpenReasoning | None = None
         self._message: list[OutputText | Refusal] | None = None
         self._tool_calls = ToolCallAccumulator()
+        # One OutputText / ReasoningText per distinct piece (see _text_piece).
+        self._text_pieces: dict[str, OutputText] = {}
+        self._reasoning_pieces: dict[str, ReasoningText] = {}
 
     # -- public interface -------------------------------------------------
 
     @property
     def finished(self) -> bool:
         """True once the stream ended (``[DONE]``, :meth:`end`) or an error was raised."""
-        return self._state is not _State.STREAMING
+        return self._state is not _STREAMING
 
     @property
     def finish_reason(self) -> str | None:
@@ -152,10 +167,10 @@ class ChatStreamParser:
         carries ``events`` (produced by this call before it) and
         ``partial_items``; after it the parser is finished (P13).
         """
-        if self._state is not _State.STREAMING:
+        if self._state is not _STREAMING:
             raise ParserStateError("feed() called on a finished parser; use one parser per stream")
         event_type: object
-        if isinstance(sse, str):
+        if type(sse) is str:
             data, event_type = sse, "message"
         else:
             raw_data = getattr(sse, "data", None)
@@ -166,16 +181,17 @@ class ChatStreamParser:
             data, event_type = raw_data, getattr(sse, "event", "message")
 
         data = data.strip()  # P1
-        if not data:
-            return []
-        if data in {"[DONE]", "DONE"}:  # P2; "DONE" from old test stubs (seed)
-            return self._complete()
+        if len(data) <= 6:  # compared only when short: hashing a whole chunk costs
+            if not data:
+                return []
+            if data in ("[DONE]", "DONE"):  # P2; "DONE" from old test stubs (seed)
+                return self._complete()
 
         events: list[ResponseEvent] = []
         try:
             if event_type == "error":  # P3 (Groq)
                 raise _api_error_from_text(data)
-            chunk = _json_object(data)
+            chunk = self._decode_object(data)  # P4: None if not a JSON object
             if chunk is not None:
                 self._read_chunk(chunk, events)
         except ChatSSEError as error:
@@ -192,7 +208,7 @@ class ChatStreamParser:
         so a truncated answer can be told from a finished one.
         Raises :class:`ParserStateError` if the parser already finished.
         """
-        if self._state is not _State.STREAMING:
+        if self._state is not _STREAMING:
             raise ParserStateError("end() called on a finished parser")
         return self._complete()
 
@@ -209,7 +225,7 @@ class ChatStreamParser:
     # -- one chunk ----------------------------------------------------------
 
     def _read_chunk(self, chunk: dict[str, Any], out: list[ResponseEvent]) -> None:
-        if chunk.get("error") is not None or chunk.get("object") == "error":
+        if "error" in chunk or chunk.get("object") == "error":
             _raise_on_error_payload(chunk)  # P5
 
         # P6: metadata may ride on any chunk, including ones without choices.
@@ -217,12 +233,8 @@ class ChatStreamParser:
             response_id = chunk.get("id")
             if isinstance(response_id, str) and response_id:  # Azure's first chunk has ""
                 self._response_id = response_id
-        usage = chunk.get("usage")
-        if not isinstance(usage, dict):
-            x_groq = chunk.get("x_groq")
-            usage = x_groq.get("usage") if isinstance(x_groq, dict) else None
-        if isinstance(usage, dict):
-            self._usage = usage  # the last one wins: providers repeat totals, never parts
+        if chunk.get("usage") is not None or "x_groq" in chunk:
+            self._read_usage(chunk)
 
         choices = chunk.get("choices")
         if type(choices) is not list:
@@ -235,41 +247,52 @@ class ChatStreamParser:
                 continue  # P7: another choice of an n > 1 request
             self._read_choice(choice, out)
 
+    def _read_usage(self, chunk: dict[str, Any]) -> None:
+        usage = chunk.get("usage")
+        if not isinstance(usage, dict):
+            x_groq = chunk.get("x_groq")
+            usage = x_groq.get("usage") if isinstance(x_groq, dict) else None
+        if isinstance(usage, dict):
+            self._usage = usage  # the last one wins: providers repeat totals, never parts
+
     def _read_choice(self, choice: dict[str, Any], out: list[ResponseEvent]) -> None:
         delta = choice.get("delta")
         if type(delta) is dict:
-            if "reasoning_content" in delta or "reasoning" in delta or "reasoning_details" in delta:
-                self._read_reasoning(delta, out)
             content = delta.get("content")
-            if type(content) is str:
+            if type(content) is str and len(delta) == 1:
+                # The hot path, inlined: a delta holding only text.
                 if content:  # P7a: OpenAI's first delta is "content": ""
-                    # The hot path, inlined: one text delta.
                     message = self._message
                     if message is None:
                         message = self._open_message(out)
-                    message.append(OutputText(content))
+                    message.append(self._text_pieces.get(content) or self._text_piece(content))
                     out.append(OutputTextDelta(content))
-            elif type(content) is list:
-                self._read_content_parts(content, out)
-            # Most deltas hold only "content": then there is nothing else to read.
-            if content is None or len(delta) > 1:
-                self._read_rest_of_delta(delta, out)
+            else:
+                self._read_delta(delta, out)
 
-        message = choice.get("message")
-        if isinstance(message, dict):
-            self._add_reasoning_value(message.get("reasoning"), out)  # as the seed
+        if "message" in choice:
+            message = choice["message"]
+            if isinstance(message, dict):
+                self._add_reasoning_value(message.get("reasoning"), out)  # as the seed
 
         # P5, read after the delta so that text arriving with the error is in
         # the error's events rather than lost.
-        error = choice.get("error")
-        if error is not None:
-            raise _api_error_from_object(error)
+        if "error" in choice and choice["error"] is not None:
+            raise _api_error_from_object(choice["error"])
 
         finish_reason = choice.get("finish_reason")
         if isinstance(finish_reason, str) and finish_reason:  # P9: "" counts as null
             self._finish(finish_reason, choice, out)
 
-    def _read_rest_of_delta(self, delta: dict[str, Any], out: list[ResponseEvent]) -> None:
+    def _read_delta(self, delta: dict[str, Any], out: list[ResponseEvent]) -> None:
+        # P7, in its order: reasoning, content, refusal, tool calls.
+        if "reasoning_content" in delta or "reasoning" in delta or "reasoning_details" in delta:
+            self._read_reasoning(delta, out)
+        content = delta.get("content")
+        if type(content) is str:
+            self._add_text(content, out)
+        elif type(content) is list:
+            self._read_content_parts(content, out)
         refusal = delta.get("refusal")
         if isinstance(refusal, str):
             self._add_refusal(refusal, out)
@@ -354,7 +377,12 @@ class ChatStreamParser:
             return
         reasoning = self._open_reasoning(out)
         out.append(ReasoningContentDelta(text, len(reasoning.content)))
-        reasoning.content.append(ReasoningText(text))
+        piece = self._reasoning_pieces.get(text)
+        if piece is None:
+            piece = ReasoningText(text)
+            if len(self._reasoning_pieces) < _SHARED_PIECES:
+                self._reasoning_pieces[text] = piece
+        reasoning.content.append(piece)
 
     def _open_message(self, out: list[ResponseEvent]) -> list[OutputText | Refusal]:
         if self._message is None:  # P7b
@@ -365,8 +393,16 @@ class ChatStreamParser:
     def _add_text(self, text: str, out: list[ResponseEvent]) -> None:
         if not text:  # P7a: OpenAI's first delta is "content": ""
             return
-        self._open_message(out).append(OutputText(text))
+        self._open_message(out).append(self._text_pieces.get(text) or self._text_piece(text))
         out.append(OutputTextDelta(text))
+
+    def _text_piece(self, text: str) -> OutputText:
+        # Items are frozen, so equal pieces can be one object: a long answer
+        # costs a list slot per delta, not an object per delta (tokens repeat).
+        piece = OutputText(text)
+        if len(self._text_pieces) < _SHARED_PIECES:
+            self._text_pieces[text] = piece
+        return piece
 
     def _add_refusal(self, refusal: str, out: list[ResponseEvent]) -> None:
         if not refusal:
@@ -436,27 +472,6 @@ class ChatStreamParser:
         out.append(Completed(self._response_id, usage, self._finish_reason))
         self._state = _State.DONE
         return out
-
-
-# raw_decode skips json.loads' two regex scans for surrounding whitespace,
-# which P1 has already stripped: a third of the cost of decoding a chunk.
-_raw_decode = json.JSONDecoder().raw_decode
-
-
-def _json_object(data: str) -> dict[str, Any] | None:
-    """The chunk as a JSON object, or None (logged at DEBUG) if it is not one (P4)."""
-    try:
-        value, end = _raw_decode(data)
-    except (ValueError, RecursionError):
-        logger.debug("skipping SSE data that is not JSON: %.200r", data)
-        return None
-    if end != len(data):
-        logger.debug("skipping SSE data that is not JSON (extra data): %.200r", data)
-        return None
-    if type(value) is not dict:
-        logger.debug("skipping SSE data that is not a JSON object: %.200r", data)
-        return None
-    return value
 
 
 # -- error payloads (P3, P5) -------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from conftest import SHARED, shared_path
 
-from chatsse._framing import iter_sse
+from chatsse._framing import DEFAULT_MAX_EVENT_BYTES, _bridge, _Framer
 
 
 def _load_cases() -> list[dict[str, Any]]:
@@ -43,12 +43,21 @@ def _matches(expected: dict[str, Any], event: Any) -> bool:
     return bool(len(event.data) == expected["data_len"] and digest == expected["data_sha256"])
 
 
+def iter_sse(chunks: list[bytes], one_event_per_chunk: bool) -> list[Any]:
+    framer = _Framer(DEFAULT_MAX_EVENT_BYTES)
+    return list(_bridge(framer, chunks, one_event_per_chunk=one_event_per_chunk))
+
+
+# iter_sse hands sseclient-py one event per chunk (skipping its own framing);
+# should sseclient-py stop reading chunks through _read(), every chunk ends
+# with a blank line instead. Both ways pass every case.
+@pytest.mark.parametrize("one_event_per_chunk", [True, False], ids=["direct", "reframed"])
 @pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
-def test_conformance_case(case: dict[str, Any]) -> None:
+def test_conformance_case(case: dict[str, Any], one_event_per_chunk: bool) -> None:
     if case.get("missing"):
         shared_path("sse-conformance", "cases.json")
     for chunks in _streams(case):
-        got = list(iter_sse(chunks))
+        got = iter_sse(chunks, one_event_per_chunk)
         assert len(got) == len(case["expected"]), (
             case["name"],
             [(e.event, e.data[:80]) for e in got],

@@ -331,3 +331,12 @@ def test_iter_events_yields_the_failing_chunks_events_before_raising() -> None:
     got, error = events_until_error(body)
     assert got == [OutputItemAdded(Message()), OutputTextDelta("The end")]
     assert isinstance(error, ContextWindowExceededError)
+
+
+def test_sseclient_is_handed_one_event_per_chunk() -> None:
+    # The installed sseclient-py reads its chunks through _read(), which the
+    # bridge replaces to skip re-framing: if a release changes that, the
+    # slower, re-framed path is used (the conformance cases run both).
+    from chatsse._framing import _READ_IS_USED
+
+    assert _READ_IS_USED

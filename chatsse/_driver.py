@@ -239,7 +239,10 @@ def stream_chat(
     except BaseException as error:
         if owned_session is not None:
             owned_session.close()
-        raise _request_error(error, where, connect_timeout) from error
+        failure = _request_error(error, where, connect_timeout)
+        if failure is error:
+            raise  # the caller's own mistake, or KeyboardInterrupt: as it came
+        raise failure from error
 
     try:
         events = _response_events(
@@ -496,11 +499,21 @@ def _release(response: requests.Response) -> None:
 
 def _shut_down(response: requests.Response) -> None:
     """Shut the socket down, waking a thread blocked reading it (``close()`` would not)."""
-    connection = getattr(response.raw, "connection", None)
-    sock = getattr(connection, "sock", None)
+    sock = _socket_of(response)
     if sock is not None:
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
+
+
+def _socket_of(response: requests.Response) -> socket.socket | None:
+    connection = getattr(response.raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is None:
+        # A close-delimited body (no length, not chunked): http.client has
+        # handed the socket over to the response, under its file object.
+        file = getattr(getattr(response.raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(file, "raw", None), "_sock", None)
+    return sock if isinstance(sock, socket.socket) else None
 
 
 def _read_some(response: requests.Response, limit: int) -> tuple[bytes, bool]:

@@ -103,6 +103,35 @@ MUST_PRINT: dict[str, list[str]] = {
     "cli_serve.sh": [f"serving 1 transcript(s) at http://127.0.0.1:{SHOWN_PORT}/v1", "-> get_"],
     "json_lines.py": ['"type": "function_call", "name": "get_weather"', "all 51 events"],
     "cli_exit_codes.sh": ["exit code 1", "exit code 2", "exit code 4", "APIError: Overloaded"],
+    # scripts.rst
+    "ask.py": [
+        "(thinking) The user asks",
+        "-> get_weather(",
+        "[tool_calls] 187 tokens in (128 cached), 96 out (41 reasoning)",
+        "ask: cut short: IdleTimeoutError: idle timeout waiting for SSE",
+        "ask: the answer so far: 'Let me check the'",
+        "$ echo $?\n1\n",
+    ],
+    "script_tools.py": [
+        "round 1: finish_reason='tool_calls', 1 tool call(s), 283 tokens",
+        "round 2: finish_reason='stop'",
+        "['user', 'assistant', 'tool']",
+    ],
+    # web.rst
+    "web_frames.py": [
+        "51 events, 51 frames",
+        "first frame: b': keep-alive\\n\\n'",
+        'data: {"type":"error","error":"APIError","message":"Overloaded","code":"overloaded"}',
+        "decoded: 'Take an', then APIError: Overloaded (overloaded)",
+        '"status_code":429,"retry_after":20.0}',
+        "WARNING chatsse: upstream stream failed: HTTPStatusError",
+    ],
+    "web_wsgi.py": [
+        "200 text/event-stream",
+        "event: output_item.added\ndata: {",
+        "the second client left after 5 events",
+        "upstream: client_left=True, finished=False",
+    ],
 }
 
 

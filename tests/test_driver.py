@@ -285,6 +285,43 @@ def test_d5_close_mid_answer_hangs_up() -> None:
         s.close()  # idempotent
 
 
+@pytest.mark.parametrize("framing", ["chunked", "close", "content-length"])
+@pytest.mark.parametrize("state", ["blocked", "busy"])
+def test_d5_close_from_another_thread_hangs_up(framing: str, state: str) -> None:
+    # A web server's thread closes the stream while another thread iterates
+    # it: blocked reading a silent upstream, or busy reading a slow one. For a
+    # close-delimited body, http.client has moved the socket from the
+    # connection to the response: it must be found there too.
+    if state == "blocked":
+        body = sse_body(text_chunk("first"), done=False)
+        server = ReplayServer(Reply(body, stall_after=len(body)), framing=framing)
+    else:
+        server = ReplayServer(LONG_BODY, delay=0.02, framing=framing)
+    with server:
+        s = stream(server, idle_timeout=30.0)
+        first = threading.Event()
+        outcome: list[object] = []
+
+        def read() -> None:
+            try:
+                for event in s:
+                    outcome.append(event)
+                    first.set()
+            except chatsse.ChatSSEError as error:
+                outcome.append(error)
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        assert first.wait(5.0)
+        time.sleep(0.2)
+        s.close()
+        reader.join(5.0)
+        assert not reader.is_alive(), "close() did not stop the reading thread"
+        assert server.wait_idle(1.0), "the server did not see the client leave within a second"
+        assert server.responses[0].client_left
+        assert not server.responses[0].finished
+
+
 def test_d5_leaving_the_with_block_hangs_up() -> None:
     with slow_server() as server:
         with stream(server) as s:
@@ -559,7 +596,8 @@ def test_stream_chat_checks_its_arguments_at_once() -> None:
         chatsse.stream_chat("http://127.0.0.1:9/", REQUEST, no_such_option=1)
     with pytest.raises(ValueError, match="max_event_bytes"):
         chatsse.stream_chat("http://127.0.0.1:9/", REQUEST, max_event_bytes=0)
-    with pytest.raises(ValueError, match="not a url"):  # requests' own InvalidURL
+    with pytest.raises(ValueError, match="not a url") as caught:  # requests' own InvalidURL
         chatsse.stream_chat("not a url", REQUEST)
+    assert caught.value.__cause__ is not caught.value  # passed on as it came
     with pytest.raises(TypeError, match="JSON"):
         chatsse.stream_chat("http://127.0.0.1:9/", {"x": object()})

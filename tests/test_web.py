@@ -210,10 +210,11 @@ def test_closing_the_frames_closes_the_upstream(keepalive: float | None) -> None
         assert_upstream_hung_up(server)
 
 
-def test_closing_while_the_upstream_is_silent_hangs_up_at_once() -> None:
+@pytest.mark.parametrize("framing", ["chunked", "close", "content-length"])
+def test_closing_while_the_upstream_is_silent_hangs_up_at_once(framing: str) -> None:
     # The helper thread is blocked reading a silent upstream when the frames
-    # are closed: the socket is shut down under it.
-    with ReplayServer(LONG_BODY, stall_after=300) as server:
+    # are closed: the socket is shut down under it, whatever the framing.
+    with ReplayServer(LONG_BODY, stall_after=300, framing=framing) as server:
         frames = chatsse.sse_frames(chatsse.stream_chat(server.chat_url, REQUEST), keepalive=0.1)
         while next(frames) != b": keep-alive\n\n":
             pass

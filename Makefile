@@ -7,13 +7,13 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 SOURCES := chatsse tests tools examples docs/conf.py docs/_ext docs/examples
 
-.PHONY: help demo test lint typecheck pytest docs bench speed test-pythons clean
+.PHONY: help demo test lint typecheck pytest docs bench test-pythons clean
 
 help:
 	@echo "make demo    - replay a bundled transcript and show the events"
 	@echo "make test    - ruff, mypy --strict, pytest and the docs build (warnings are errors)"
 	@echo "make docs    - build the Sphinx docs into docs/_build/html"
-	@echo "make speed   - measure iter_events against the json.loads floor"
+	@echo "make bench   - the benchmarks; writes docs/bench/results.json and results.md"
 	@echo "make test-pythons - run the test suite on every supported Python found"
 
 # The runtime install is enough for the demo; the dev extra is for the rest.
@@ -26,6 +26,12 @@ $(VENV)/.dev: setup.cfg setup.py pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(VENV)/.runtime $@
+
+# The benchmarks also need their peer, the openai SDK (the bench extra).
+$(VENV)/.bench: setup.cfg setup.py pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	touch $(VENV)/.runtime $(VENV)/.dev $@
 
 demo: $(VENV)/.runtime
 	$(PY) -m chatsse demo
@@ -45,8 +51,8 @@ pytest: $(VENV)/.dev
 docs: $(VENV)/.dev
 	$(PY) -m sphinx -W -n --keep-going -q -b html docs docs/_build/html
 
-speed: $(VENV)/.runtime
-	$(PY) tools/speed.py
+bench: $(VENV)/.bench
+	$(PY) tools/bench
 
 # Runs the suite under each supported interpreter that is installed (on PATH,
 # or in pyenv's versions directory), each in its own virtualenv (.venv-3.X).

@@ -258,15 +258,25 @@ class ChatStreamParser:
     def _read_choice(self, choice: dict[str, Any], out: list[ResponseEvent]) -> None:
         delta = choice.get("delta")
         if type(delta) is dict:
-            content = delta.get("content")
-            if type(content) is str and len(delta) == 1:
-                # The hot path, inlined: a delta holding only text.
-                if content:  # P7a: OpenAI's first delta is "content": ""
-                    message = self._message
-                    if message is None:
-                        message = self._open_message(out)
-                    message.append(self._text_pieces.get(content) or self._text_piece(content))
-                    out.append(OutputTextDelta(content))
+            size = len(delta)
+            if "content" in delta and (size == 1 or (size == 2 and "reasoning_content" in delta)):
+                # The hot path: {"content": ...}, or with "reasoning_content"
+                # beside it (DeepSeek, vLLM), one of the two usually null.
+                # Nothing else to read; P7's order: reasoning, then content.
+                if size == 2:
+                    reasoning = delta["reasoning_content"]
+                    if type(reasoning) is str:
+                        self._add_reasoning_text(reasoning, out)
+                content = delta["content"]
+                if type(content) is str:
+                    if content:  # P7a: OpenAI's first delta is "content": ""
+                        message = self._message
+                        if message is None:
+                            message = self._open_message(out)
+                        message.append(self._text_pieces.get(content) or self._text_piece(content))
+                        out.append(OutputTextDelta(content))
+                elif type(content) is list:
+                    self._read_content_parts(content, out)
             else:
                 self._read_delta(delta, out)
 

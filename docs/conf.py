@@ -23,6 +23,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.viewcode",
     "compat_table",
+    "myst_parser",  # performance.rst includes the benchmark's Markdown tables
 ]
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
@@ -77,7 +78,9 @@ html_theme = "furo"
 html_title = f"chatsse {version}"
 html_static_path = ["_static"]
 html_css_files = ["chatsse.css"]
-exclude_patterns = ["_build"]
+# bench/results.md is written by `make bench` and included by performance.rst,
+# not a page of its own.
+exclude_patterns = ["_build", "bench"]
 
 
 def _attrs_signature(app, what, name, obj, *rest):

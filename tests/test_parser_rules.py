@@ -31,6 +31,7 @@ from chatsse import (
     RefusalDelta,
     ResponseEvent,
     TokenUsage,
+    collect,
 )
 
 
@@ -853,3 +854,26 @@ def test_tool_call_deltas_report_each_argument_piece() -> None:
 def test_tool_call_deltas_are_off_by_default() -> None:
     got = run(tc(index=0, id="c", function={"name": "f", "arguments": "{}"}))
     assert not any(isinstance(e, FunctionCallArgumentsDelta) for e in got)
+
+
+def test_p7_a_reasoning_delta_beside_another_field_reads_both() -> None:
+    # {"content": null, "reasoning_content": ...} takes a shorter path; any
+    # other pair of fields must still be read in P7's order.
+    body = sse_body(
+        {"choices": [{"index": 0, "delta": {"content": None, "reasoning_content": "think"}}]},
+        {"choices": [{"index": 0, "delta": {"reasoning_content": "more", "refusal": "no"}}]},
+        {"choices": [{"index": 0, "delta": {"content": None, "reasoning_content": None}}]},
+        {"choices": [{"index": 0, "delta": {"content": None, "reasoning_content": ""}}]},
+        {
+            "choices": [
+                {"index": 0, "delta": {"content": [{"text": "L"}], "reasoning_content": "r"}}
+            ]
+        },
+        {"choices": [{"index": 0, "delta": {"content": "T", "reasoning_content": None}}]},
+        {"choices": [{"index": 0, "delta": {"reasoning": "R"}}]},
+        {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+    )
+    result = collect(iter(events(body)))
+    assert result.reasoning == "thinkmorerR"
+    assert result.refusal == "no"
+    assert result.text == "LT"

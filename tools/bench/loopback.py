@@ -1,0 +1,205 @@
+"""Over HTTP on loopback: stream_chat against the ReplayServer, and per-event latency.
+
+Throughput: one ``python -m chatsse serve`` process per framing writes the
+chat transcript in 1 KiB writes; stream_chat reads it (one requests.Session
+per framing, so keep-alive framings reuse their connection), interleaved with
+iter_events over the same 1 KiB chunks in memory. The servers run in their
+own processes, so they do not share the client's GIL (this machine has two
+cores: a server and the client each get one).
+
+Latency: a gated ReplayServer in this process writes one SSE event at a
+time and waits for release(); each sample is the time from release() to
+stream_chat() yielding the event that write carried (the server thread's
+wake-up, the write, loopback, urllib3, the framing and the parser). The
+server shares the GIL with the client there: it is the only way to time from
+the moment the server may write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+
+import requests
+import transcripts
+from report import SuiteResult, Table, Target, at_most, number
+from settings import Settings
+from timing import interleaved_with_cpu
+
+import chatsse
+from chatsse.testing import ReplayServer
+
+CHUNK_SIZE = 1024
+LOOPBACK_VS_MEMORY = 1.3  # the issue's target
+LATENCY_MS = 5.0  # each event yielded within 5 ms of its bytes being sent
+REQUEST = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hello"}]}
+# (framing, gzip)
+THROUGHPUT_FRAMINGS = [
+    ("chunked", False),
+    ("close", False),
+    ("content-length", False),
+    ("chunked", True),
+]
+LATENCY_FRAMINGS = [
+    (framing, gzip) for framing in ("chunked", "close", "content-length") for gzip in (False, True)
+]
+IN_MEMORY = "in memory (iter_events)"
+
+
+def framing_name(framing: str, gzip: bool) -> str:
+    return framing + (" + gzip" if gzip else "")
+
+
+@contextlib.contextmanager
+def serve(path: Path, framing: str, gzip: bool) -> Iterator[str]:
+    """``chatsse serve`` in a subprocess; yields its chat URL."""
+    command = [sys.executable, "-m", "chatsse", "serve", str(path)]
+    command += ["--chunk-size", str(CHUNK_SIZE), "--framing", framing]
+    command += ["--gzip"] if gzip else []
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        found = re.search(r"\(POST (\S+)\)", line)
+        if found is None:
+            raise RuntimeError(f"chatsse serve said {line!r}")
+        yield found.group(1)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _over_http(url: str, session: requests.Session, first_events: list[float]) -> int:
+    count = 0
+    with chatsse.stream_chat(url, REQUEST, session=session, idle_timeout=30) as stream:
+        for _ in stream:
+            count += 1
+    first_event = stream.stats.time_to_first_token
+    assert first_event is not None
+    first_events.append(first_event)
+    return count
+
+
+def _in_memory(chunks: list[bytes]) -> int:
+    count = 0
+    for _ in chatsse.iter_events(chunks):
+        count += 1
+    return count
+
+
+def run_http(settings: Settings) -> SuiteResult:
+    transcript = transcripts.chat(200 if settings.quick else 2000)
+    chunks = transcript.chunks(CHUNK_SIZE)
+    expected = chatsse.collect(chatsse.iter_events(chunks))
+    contenders = {IN_MEMORY: partial(_in_memory, chunks)}
+    first_events: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
+        path = Path(folder) / "chat.sse"
+        path.write_bytes(transcript.body)
+        for framing, gzip in THROUGHPUT_FRAMINGS:
+            url = stack.enter_context(serve(path, framing, gzip))
+            session = stack.enter_context(requests.Session())
+            result = chatsse.collect(chatsse.stream_chat(url, REQUEST, session=session))
+            if result != expected:
+                raise AssertionError(f"stream_chat misread the {framing_name(framing, gzip)} body")
+            name = framing_name(framing, gzip)
+            first_events[name] = []
+            contenders[name] = partial(_over_http, url, session, first_events[name])
+        medians, cpu = interleaved_with_cpu(contenders, settings.rounds)
+    memory = medians[IN_MEMORY]
+    size, events = len(transcript.body), transcript.sse_events
+    table = Table(
+        "Loopback HTTP, stream_chat against chatsse serve (another process)",
+        ["framing", "ms", "µs/event", "MB/s", "÷ in memory", "client CPU ms", "first event ms"],
+        [],
+        notes=[
+            f"{transcript.description}, {size:,} bytes written in {CHUNK_SIZE} B writes; "
+            f"median of {settings.rounds} interleaved rounds; one requests.Session per framing",
+            "client CPU ms: the CPU time the client process used (the rest of ms is waiting); "
+            "first event ms: from sending the request to the first event yielded",
+        ],
+    )
+    data: dict[str, object] = {"bytes": size, "sse_events": events, "rounds": settings.rounds}
+    targets: list[Target] = []
+    for name, seconds in medians.items():
+        ratio = seconds / memory
+        first = statistics.median(first_events[name]) if name in first_events else None
+        data[name] = {
+            "first_event_seconds": first,
+            "seconds": seconds,
+            "cpu_seconds": cpu[name],
+            "us_per_event": seconds / events * 1e6,
+            "x_memory": ratio,
+        }
+        table.rows.append(
+            [
+                name,
+                number(seconds * 1e3),
+                number(seconds / events * 1e6),
+                number(size / seconds / 1e6),
+                f"{ratio:.2f}",
+                number(cpu[name] * 1e3),
+                number(first * 1e3) if first is not None else "-",
+            ]
+        )
+        if name != IN_MEMORY:
+            targets.append(at_most("http", f"{name} ÷ in memory", ratio, LOOPBACK_VS_MEMORY, "×"))
+    return SuiteResult("http", "Over HTTP on loopback", data, [table], targets)
+
+
+def _latencies(body: bytes, deltas: int, framing: str, gzip: bool) -> list[float]:
+    """release() -> OutputTextDelta yielded, for every text delta but the first."""
+    samples: list[float] = []
+    with ReplayServer(body, framing=framing, gzip=gzip, gated=True) as server:
+        stream = chatsse.stream_chat(server.chat_url, REQUEST, idle_timeout=10)
+        with stream:
+            server.release()  # the role chunk went ungated; this lets the first delta out
+            seen, released = 0, 0.0
+            for event in stream:
+                if type(event) is not chatsse.OutputTextDelta:
+                    continue
+                if seen:
+                    samples.append(time.perf_counter() - released)
+                seen += 1
+                if seen == deltas:
+                    server.release(10)  # the finish, usage and [DONE] events
+                    continue
+                released = time.perf_counter()
+                server.release()
+    return samples
+
+
+def run_latency(settings: Settings) -> SuiteResult:
+    deltas, streams = (30, 1) if settings.quick else (200, 3)
+    body = transcripts.chat(deltas).body
+    table = Table(
+        "Event latency over loopback: release() → event yielded",
+        ["framing", "samples", "median ms", "p95 ms", "max ms"],
+        [],
+        notes=[
+            f"{streams} stream(s) of {deltas} text deltas per framing, one event per write; "
+            "the gated ReplayServer runs in this process (it shares the GIL)"
+        ],
+    )
+    data: dict[str, object] = {}
+    targets: list[Target] = []
+    for framing, gzip in LATENCY_FRAMINGS:
+        name = framing_name(framing, gzip)
+        samples = sorted(
+            sample for _ in range(streams) for sample in _latencies(body, deltas, framing, gzip)
+        )
+        median = statistics.median(samples) * 1e3
+        p95 = samples[min(len(samples) - 1, int(len(samples) * 0.95))] * 1e3
+        worst = samples[-1] * 1e3
+        data[name] = {"samples": len(samples), "median_ms": median, "p95_ms": p95, "max_ms": worst}
+        table.rows.append([name, str(len(samples)), number(median), number(p95), number(worst)])
+        targets.append(at_most("latency", f"{name}: max", worst, LATENCY_MS, "ms"))
+    return SuiteResult("latency", "Event latency", data, [table], targets)

@@ -1,0 +1,161 @@
+"""In memory: iter_events against the floor F0 and the openai SDK, and how it scales.
+
+The body is fed as 1 KiB chunks. "µs per event" divides by the SSE events
+of the input (its data: events, [DONE] included), the same denominator for
+every pipeline; MB/s counts the input bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+
+import pipelines
+import transcripts
+from report import SuiteResult, Table, Target, at_least, at_most, number
+from settings import Settings
+from timing import interleaved
+from transcripts import Transcript
+
+CHUNK_SIZE = 1024
+# The issue's targets.
+JSON_VS_F0 = 1.6  # iter_events with the standard library's json, x F0
+ORJSON_VS_F0 = 1.0  # with orjson, x F0 (F0 keeps the standard library's json)
+SDK_SPEEDUP = 25.0  # the openai SDK's time / chatsse's
+SCALING_FLAT = 1.25  # µs per event at the largest size / at the smallest
+
+
+def _transcripts(quick: bool) -> list[Transcript]:
+    if quick:
+        return [transcripts.chat(200), transcripts.reasoning(100, 50), transcripts.tools(4, 300)]
+    return [transcripts.chat(), transcripts.reasoning(), transcripts.tools()]
+
+
+def _measure(
+    transcript: Transcript, names: Sequence[str], rounds: int
+) -> tuple[list[bytes], dict[str, float]]:
+    chunks = transcript.chunks(CHUNK_SIZE)
+    pipelines.check(transcript, chunks, names)
+    contenders = {name: partial(pipelines.PIPELINES[name], chunks) for name in names}
+    return chunks, interleaved(contenders, rounds)
+
+
+def run(settings: Settings) -> SuiteResult:
+    names = pipelines.available(settings.with_orjson, settings.with_sdk)
+    inputs = Table(
+        "Transcripts (fed as 1 KiB chunks)",
+        ["transcript", "content", "SSE events", "bytes", "chunks"],
+        [],
+    )
+    table = Table(
+        "Throughput in memory, iter_events",
+        ["transcript", "pipeline", "ms", "µs/event", "MB/s", "× F0", "SDK ÷ this"],
+        [],
+        notes=[
+            f"median of {settings.rounds} interleaved rounds; "
+            "× F0 = time ÷ F0's time; SDK ÷ this = the openai SDK's time ÷ this pipeline's"
+        ],
+    )
+    if not settings.with_sdk:
+        table.notes.append("the openai SDK is not installed (pip install '.[bench]'): no SDK row")
+    if not settings.with_orjson:
+        table.notes.append("orjson is not installed: no chatsse (orjson) row")
+    data: dict[str, object] = {"chunk_size": CHUNK_SIZE, "rounds": settings.rounds}
+    targets: list[Target] = []
+    for transcript in _transcripts(settings.quick):
+        chunks, medians = _measure(transcript, names, settings.rounds)
+        size = len(transcript.body)
+        inputs.rows.append(
+            [
+                transcript.name,
+                transcript.description,
+                f"{transcript.sse_events:,}",
+                f"{size:,}",
+                f"{len(chunks):,}",
+            ]
+        )
+        floor = medians[pipelines.F0]
+        sdk = medians.get(pipelines.OPENAI_SDK)
+        rows: dict[str, dict[str, float | None]] = {}
+        for name, seconds in medians.items():
+            row: dict[str, float | None] = {
+                "seconds": seconds,
+                "us_per_event": seconds / transcript.sse_events * 1e6,
+                "mb_per_s": size / seconds / 1e6,
+                "x_f0": seconds / floor,
+                "sdk_x": sdk / seconds if sdk is not None else None,
+            }
+            rows[name] = row
+            table.rows.append(
+                [
+                    transcript.name,
+                    name,
+                    number(seconds * 1e3),
+                    number(seconds / transcript.sse_events * 1e6),
+                    number(size / seconds / 1e6),
+                    f"{seconds / floor:.2f}",
+                    f"{sdk / seconds:.1f}" if sdk is not None else "-",
+                ]
+            )
+        data[transcript.name] = {
+            "description": transcript.description,
+            "bytes": size,
+            "sse_events": transcript.sse_events,
+            "chunks": len(chunks),
+            "pipelines": rows,
+        }
+        suite, label = "throughput", transcript.name
+        json_time = medians[pipelines.CHATSSE_JSON]
+        targets.append(
+            at_most(suite, f"{label}: chatsse (json) ÷ F0", json_time / floor, JSON_VS_F0, "×")
+        )
+        if pipelines.CHATSSE_ORJSON in medians:
+            ratio = medians[pipelines.CHATSSE_ORJSON] / floor
+            targets.append(
+                at_most(suite, f"{label}: chatsse (orjson) ÷ F0", ratio, ORJSON_VS_F0, "×")
+            )
+        if sdk is not None:
+            name = f"{label}: openai SDK ÷ chatsse (json)"
+            targets.append(at_least(suite, name, sdk / json_time, SDK_SPEEDUP, "×"))
+    return SuiteResult("throughput", "Throughput", data, [inputs, table], targets)
+
+
+def run_scaling(settings: Settings) -> SuiteResult:
+    sizes = (200, 1000, 5000) if settings.quick else (1000, 10_000, 100_000)
+    names = pipelines.available(settings.with_orjson, with_sdk=False)
+    table = Table(
+        "Per-event cost by stream length (chat transcript, 1 KiB chunks)",
+        ["text deltas", "bytes", *(f"{name} µs/event" for name in names)],
+        [],
+    )
+    per_event: dict[int, dict[str, float]] = {}
+    by_size: dict[str, object] = {}
+    for index, deltas in enumerate(sizes):
+        transcript = transcripts.chat(deltas)
+        # Fewer rounds for the longer streams: each takes ten times as long as the last.
+        rounds = max(3, settings.rounds // (1, 2, 4)[index])
+        _, medians = _measure(transcript, names, rounds)
+        per_event[deltas] = {
+            name: seconds / transcript.sse_events * 1e6 for name, seconds in medians.items()
+        }
+        by_size[str(deltas)] = {
+            "bytes": len(transcript.body),
+            "sse_events": transcript.sse_events,
+            "rounds": rounds,
+            "us_per_event": per_event[deltas],
+        }
+        table.rows.append(
+            [f"{deltas:,}", f"{len(transcript.body):,}"]
+            + [number(per_event[deltas][name]) for name in names]
+        )
+    small, large = sizes[0], sizes[-1]
+    ratios = {name: per_event[large][name] / per_event[small][name] for name in names}
+    data = {"chunk_size": CHUNK_SIZE, "sizes": by_size, "ratio_largest_to_smallest": ratios}
+    table.rows.append([f"{large:,} ÷ {small:,}", ""] + [f"{ratios[n]:.2f}" for n in names])
+    table.notes.append("medians of interleaved rounds; the last row should stay near 1 (flat)")
+    targets = [
+        at_most("scaling", f"{name}: µs/event {large:,} ÷ {small:,}", ratio, SCALING_FLAT, "×")
+        for name, ratio in ratios.items()
+        if name != pipelines.F0
+    ]
+    return SuiteResult("scaling", "Scaling", data, [table], targets)

@@ -116,18 +116,18 @@ class _Framer:
 
     def frames(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
         """Everything sseclient-py should parse, one event at a time."""
-        feed = self.feed
-        for chunk in chunks:
-            for frame in feed(chunk):
+        for batch in self._batches(chunks):
+            for frame in batch:
                 if isinstance(frame, bytes):
                     yield frame
                 else:
                     yield from self._special(frame)
-        for frame in self.finish():
-            if isinstance(frame, bytes):
-                yield frame
-            else:
-                yield from self._special(frame)
+
+    def _batches(self, chunks: Iterable[bytes]) -> Iterator[Sequence[_Frame]]:
+        # The frames of each chunk, then those the end of the input releases.
+        for chunk in chunks:
+            yield self.feed(chunk)
+        yield self.finish()
 
     def _special(self, frame: _LongEvent | StreamError) -> Iterator[bytes]:
         if isinstance(frame, StreamError):

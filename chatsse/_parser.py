@@ -30,7 +30,7 @@ from __future__ import annotations
 import enum
 import json
 import logging
-from typing import Any
+from typing import Any, TypeVar
 
 from ._errors import APIError, ChatSSEError, ContextWindowExceededError, ParserStateError
 from ._events import (
@@ -59,9 +59,25 @@ logger = logging.getLogger("chatsse")
 # over to tools and may still be talking.
 _TOOL_FINISH_REASONS = frozenset(("tool_calls", "function_call"))
 
-# How many distinct text pieces a parser shares (see _text_piece): tokens,
+# How many distinct text pieces a parser shares (see _shared_piece): tokens,
 # mostly; a bound, so that a stream of unique pieces costs no more than that.
 _SHARED_PIECES = 4096
+
+_Piece = TypeVar("_Piece", OutputText, ReasoningText)
+
+
+def _shared_piece(pieces: dict[str, _Piece], make: type[_Piece], text: str) -> _Piece:
+    """The piece for ``text``, one object per distinct text of a stream.
+
+    Items are frozen, so equal pieces can be one object: a long answer costs a
+    list slot per delta, not an object per delta (tokens repeat).
+    """
+    piece = pieces.get(text)
+    if piece is None:
+        piece = make(text)
+        if len(pieces) < _SHARED_PIECES:
+            pieces[text] = piece
+    return piece
 
 
 class _State(enum.Enum):
@@ -139,7 +155,7 @@ class ChatStreamParser:
         self._reasoning: _OpenReasoning | None = None
         self._message: list[OutputText | Refusal] | None = None
         self._tool_calls = ToolCallAccumulator()
-        # One OutputText / ReasoningText per distinct piece (see _text_piece).
+        # One OutputText / ReasoningText per distinct piece (see _shared_piece).
         self._text_pieces: dict[str, OutputText] = {}
         self._reasoning_pieces: dict[str, ReasoningText] = {}
 
@@ -273,7 +289,7 @@ class ChatStreamParser:
                         message = self._message
                         if message is None:
                             message = self._open_message(out)
-                        message.append(self._text_pieces.get(content) or self._text_piece(content))
+                        message.append(_shared_piece(self._text_pieces, OutputText, content))
                         out.append(OutputTextDelta(content))
                 elif type(content) is list:
                     self._read_content_parts(content, out)
@@ -387,12 +403,7 @@ class ChatStreamParser:
             return
         reasoning = self._open_reasoning(out)
         out.append(ReasoningContentDelta(text, len(reasoning.content)))
-        piece = self._reasoning_pieces.get(text)
-        if piece is None:
-            piece = ReasoningText(text)
-            if len(self._reasoning_pieces) < _SHARED_PIECES:
-                self._reasoning_pieces[text] = piece
-        reasoning.content.append(piece)
+        reasoning.content.append(_shared_piece(self._reasoning_pieces, ReasoningText, text))
 
     def _open_message(self, out: list[ResponseEvent]) -> list[OutputText | Refusal]:
         if self._message is None:  # P7b
@@ -403,16 +414,8 @@ class ChatStreamParser:
     def _add_text(self, text: str, out: list[ResponseEvent]) -> None:
         if not text:  # P7a: OpenAI's first delta is "content": ""
             return
-        self._open_message(out).append(self._text_pieces.get(text) or self._text_piece(text))
+        self._open_message(out).append(_shared_piece(self._text_pieces, OutputText, text))
         out.append(OutputTextDelta(text))
-
-    def _text_piece(self, text: str) -> OutputText:
-        # Items are frozen, so equal pieces can be one object: a long answer
-        # costs a list slot per delta, not an object per delta (tokens repeat).
-        piece = OutputText(text)
-        if len(self._text_pieces) < _SHARED_PIECES:
-            self._text_pieces[text] = piece
-        return piece
 
     def _add_refusal(self, refusal: str, out: list[ResponseEvent]) -> None:
         if not refusal:

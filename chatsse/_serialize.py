@@ -328,12 +328,17 @@ def from_dict(data: Mapping[str, Any]) -> ResponseEvent:
 
 
 def _text_delta_from_dict(data: Mapping[str, Any]) -> OutputTextDelta:
+    return OutputTextDelta(delta=_lone_delta(data, "output_text.delta event"))
+
+
+def _lone_delta(data: Mapping[str, Any], where: str) -> str:
+    """The ``delta`` of an event whose only other key is ``type``."""
     if len(data) != 2 or "delta" not in data:
-        _bad_keys(data, _KEYS_DELTA, "output_text.delta event")
+        _bad_keys(data, _KEYS_DELTA, where)
     delta = data["delta"]
     if type(delta) is not str:
-        _bad_value("output_text.delta event", "delta", "a string", delta)
-    return OutputTextDelta(delta=delta)
+        _bad_value(where, "delta", "a string", delta)
+    return delta
 
 
 def _reasoning_delta_from_dict(data: Mapping[str, Any]) -> ReasoningContentDelta:
@@ -352,12 +357,7 @@ def _reasoning_delta_from_dict(data: Mapping[str, Any]) -> ReasoningContentDelta
 
 
 def _refusal_delta_from_dict(data: Mapping[str, Any]) -> RefusalDelta:
-    if len(data) != 2 or "delta" not in data:
-        _bad_keys(data, _KEYS_DELTA, "refusal.delta event")
-    delta = data["delta"]
-    if type(delta) is not str:
-        _bad_value("refusal.delta event", "delta", "a string", delta)
-    return RefusalDelta(delta=delta)
+    return RefusalDelta(delta=_lone_delta(data, "refusal.delta event"))
 
 
 def _arguments_delta_from_dict(data: Mapping[str, Any]) -> FunctionCallArgumentsDelta:

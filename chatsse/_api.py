@@ -17,7 +17,7 @@ from ._events import (
     ResponseItem,
     TokenUsage,
 )
-from ._framing import DEFAULT_MAX_EVENT_BYTES, iter_sse
+from ._framing import DEFAULT_MAX_EVENT_BYTES, sse_batches
 from ._parser import ChatStreamParser
 from ._pipeline import events_from_sse, guard_source
 
@@ -60,7 +60,7 @@ def parse_source(
     if max_event_bytes <= 0:
         raise ValueError("max_event_bytes must be positive")
     chunks = guard_source(_chunks_of(source), parser)
-    return events_from_sse(parser, iter_sse(chunks, max_event_bytes))
+    return events_from_sse(parser, sse_batches(chunks, max_event_bytes))
 
 
 def _chunks_of(source: object) -> Iterable[bytes]:

@@ -27,7 +27,7 @@ import urllib3.exceptions
 
 from ._errors import ChatSSEError, HTTPStatusError, IdleTimeoutError, StreamError
 from ._events import Completed, ResponseEvent
-from ._framing import DEFAULT_MAX_EVENT_BYTES, ServerSentEvent, iter_sse
+from ._framing import DEFAULT_MAX_EVENT_BYTES, ServerSentEvent, SSEBatch, iter_sse, sse_batches
 from ._parser import ChatStreamParser
 from ._pipeline import end_or_raise, events_from_sse
 
@@ -346,8 +346,12 @@ def _stream_events(
     completed = False
     try:
         chunks = _read_body(response, parser, progress)
-        sse_events = _watch(iter_sse(chunks, max_event_bytes), progress, telemetry)
-        for event in events_from_sse(parser, sse_events):
+        batches: Iterator[SSEBatch]
+        if telemetry is None:
+            batches = _count(sse_batches(chunks, max_event_bytes), progress)
+        else:
+            batches = _watch(iter_sse(chunks, max_event_bytes), progress, telemetry)
+        for event in events_from_sse(parser, batches):
             progress.events += 1
             if type(event) is Completed:
                 completed = True
@@ -385,31 +389,30 @@ def _read_body(
         return
 
 
+def _count(batches: Iterator[SSEBatch], progress: _Progress) -> Iterator[SSEBatch]:
+    """Count the SSE events (no telemetry: no clock to read)."""
+    for batch in batches:
+        progress.sse_events += len(batch)
+        yield batch
+
+
 def _watch(
-    sse_events: Iterator[ServerSentEvent], progress: _Progress, telemetry: SSETelemetry | None
-) -> Iterator[ServerSentEvent]:
+    sse_events: Iterator[ServerSentEvent], progress: _Progress, telemetry: SSETelemetry
+) -> Iterator[SSEBatch]:
     """Count the SSE events, and report each read to the telemetry (D6)."""
-    if telemetry is None:  # no clock to read: just count
-        for sse in sse_events:
-            progress.sse_events += 1
-            yield sse
-        return
     while True:
         started = time.perf_counter()
         try:
             sse = next(sse_events)
         except StopIteration:
-            if telemetry is not None:
-                telemetry.on_sse_poll(None, time.perf_counter() - started)
+            telemetry.on_sse_poll(None, time.perf_counter() - started)
             return
         except ChatSSEError as error:
-            if telemetry is not None:
-                telemetry.on_sse_poll(error, time.perf_counter() - started)
+            telemetry.on_sse_poll(error, time.perf_counter() - started)
             raise
         progress.sse_events += 1
-        if telemetry is not None:
-            telemetry.on_sse_poll(sse, time.perf_counter() - started)
-        yield sse
+        telemetry.on_sse_poll(sse, time.perf_counter() - started)
+        yield (sse,)
 
 
 def _completion_events(
@@ -432,7 +435,7 @@ def _completion_events(
         except (ValueError, RecursionError) as error:
             raise StreamError("the server sent application/json that is not JSON") from error
         chunk = _completion_as_chunk(completion)
-        for event in events_from_sse(parser, [jsonlib.dumps(chunk)]):
+        for event in events_from_sse(parser, [[jsonlib.dumps(chunk)]]):
             progress.events += 1
             if progress.first_token is None and type(event) is not Completed:
                 progress.first_token = time.perf_counter()

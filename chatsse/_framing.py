@@ -18,9 +18,18 @@ and hands sseclient-py only *whole events*: each chunk it passes is every
 complete event received so far, and a partial event is never passed (F5:
 an event is delivered as soon as its blank line arrives).
 
+Most events are one ``data:`` line. Consecutive one-line events are handed
+over as one *run*: their lines, one after the other, parsed by sseclient-py as
+one event whose data holds one line per event; the bridge splits it back on
+LF (a one-line event contributes at most one data line, and no LF can be in
+one). sseclient-py's fixed cost per event (an ``Event`` object, a log call, a
+generator step) is then paid once per run, not once per event. Runs are short
+(``_RUN_EVENTS``) because sseclient-py copies the data it has
+so far for every line it adds.
+
 An event with more than ``_GROUP_LINES`` lines is handed over in groups of
 lines, each followed by an empty ``data:`` line so that each group yields
-exactly one sseclient-py event; the bridge, ``iter_sse``, joins them back.
+exactly one sseclient-py event; the bridge joins them back.
 This keeps sseclient-py's quadratic string building bounded by the group size
 (F4), and ``MAX_EVENT_LINES`` bounds the per-line cost of one event.
 """
@@ -31,7 +40,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
-from sseclient import SSEClient
+from sseclient import Event, SSEClient
 
 from ._errors import StreamError
 
@@ -53,6 +62,17 @@ _GROUP_LINES = 64
 # copying per KiB, while counting the lines of every ordinary event would
 # cost more than a third of the framing.
 _SHORT_EVENT_BYTES = 1024
+
+# A run of one-line events handed over as one (see the module's docstring)
+# holds at most this many events: sseclient-py then copies each byte of a run
+# _RUN_EVENTS / 2 times on average.
+_RUN_EVENTS = 8
+
+# What the frame the bridge is reading holds (the framer's ``kind``).
+_EVENT = 0  # one event
+_RUN = 1  # one-line events, one data line each at most
+_GROUP = 2  # lines of a long event, more to come
+_LAST_GROUP = 3  # the last lines of a long event
 
 _BOM = b"\xef\xbb\xbf"
 # bytes.split(b"\n\n") scans a byte at a time; the regex engine is twice as fast.
@@ -92,9 +112,19 @@ class _LongEvent:
             start = end
 
 
-# What the framer hands on: a block of whole events, a long event to pass in
-# groups, or an error to raise once everything before it is delivered.
-_Frame = bytes | _LongEvent | StreamError
+class _Lines:
+    """An event of 2 to _GROUP_LINES lines, to hand over alone."""
+
+    __slots__ = ("event",)
+
+    def __init__(self, event: bytes) -> None:
+        self.event = event
+
+
+# What the framer hands on: a run of one-line events (LF-separated), an event
+# of a few lines, a long event to pass in groups, or an error to raise once
+# everything before it is delivered.
+_Frame = bytes | _Lines | _LongEvent | StreamError
 
 
 class _Framer:
@@ -110,15 +140,16 @@ class _Framer:
         self._pending_ends_with_lf = False
         self._head: bytes | None = b""  # stream start, until a BOM is ruled in or out
         self._after_cr = False  # the previous chunk ended with CR
-        # For the bridge: None while sseclient-py parses an ordinary event;
-        # False / True while it parses a group / the last group of a long event.
-        self.group_state: bool | None = None
+        # For the bridge: what the frame sseclient-py is parsing holds, set
+        # before the frame goes out (_EVENT, _RUN, _GROUP or _LAST_GROUP).
+        self.kind = _EVENT
 
     def frames(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
-        """Everything sseclient-py should parse, one event at a time."""
+        """Everything sseclient-py should parse: a run of events, an event, or a group."""
         for batch in self._batches(chunks):
             for frame in batch:
                 if isinstance(frame, bytes):
+                    self.kind = _RUN
                     yield frame
                 else:
                     yield from self._special(frame)
@@ -129,20 +160,23 @@ class _Framer:
             yield self.feed(chunk)
         yield self.finish()
 
-    def _special(self, frame: _LongEvent | StreamError) -> Iterator[bytes]:
+    def _special(self, frame: _Lines | _LongEvent | StreamError) -> Iterator[bytes]:
         if isinstance(frame, StreamError):
             raise frame  # only now: the events before it have been delivered
-        # The bridge reads group_state while this generator is suspended at
-        # the yield, so it must be set before each group goes out.
+        if isinstance(frame, _Lines):
+            self.kind = _EVENT
+            yield frame.event
+            return
+        # The bridge reads kind while this generator is suspended at the
+        # yield, so it must be set before each group goes out.
         groups = frame.groups()
         group = next(groups)
         for following in groups:
-            self.group_state = False
+            self.kind = _GROUP
             yield group
             group = following
-        self.group_state = True
+        self.kind = _LAST_GROUP
         yield group
-        self.group_state = None
 
     def feed(self, chunk: bytes) -> Sequence[_Frame]:
         if type(chunk) is not bytes:
@@ -224,7 +258,14 @@ class _Framer:
         short = self._short_event_bytes
         if len(block) > short and max(map(len, events)) > short:
             return self._check_events(events)
-        return events
+        if b"\n" in b"".join(events):  # some event has several lines: each goes alone
+            return [_Lines(event) if b"\n" in event else event for event in events]
+        if len(events) <= _RUN_EVENTS:
+            return [b"\n".join(events)]
+        return [
+            b"\n".join(events[start : start + _RUN_EVENTS])
+            for start in range(0, len(events), _RUN_EVENTS)
+        ]
 
     def _check_events(self, events: list[bytes]) -> list[_Frame]:
         """Events with one over the short size: check their size and lines (F3, F4)."""
@@ -232,7 +273,7 @@ class _Framer:
         short = self._short_event_bytes
         for event in events:
             if len(event) <= short:
-                frames.append(event)
+                frames.append(_Lines(event) if b"\n" in event else event)
                 continue
             event = event.lstrip(b"\n")  # noqa: PLW2901 - the same event, its blank lines dropped
             if len(event) + 1 > self._max_event_bytes:
@@ -240,7 +281,7 @@ class _Framer:
             else:
                 lines = event.count(b"\n") + 1
                 if lines <= _GROUP_LINES:
-                    frames.append(event)
+                    frames.append(_Lines(event) if lines > 1 else event)
                     continue
                 if lines <= MAX_EVENT_LINES:
                     frames.append(_LongEvent(event))
@@ -294,16 +335,6 @@ class ServerSentEvent(Protocol):
     def data(self) -> str: ...
 
 
-class _JoinedEvent:
-    """A long event, joined back from its groups."""
-
-    __slots__ = ("data", "event")
-
-    def __init__(self, event: str, data: str) -> None:
-        self.event = event
-        self.data = data
-
-
 class _OneEventPerChunk(SSEClient):
     """sseclient-py, handed chunks that each hold exactly one whole event.
 
@@ -328,6 +359,14 @@ class _OneEventPerChunk(SSEClient):
 _READ_IS_USED = "_read" in SSEClient.events.__code__.co_names
 
 
+def _event(event_type: str, data: str) -> Event:
+    # sseclient-py's own Event, so that every SSE event is of one type.
+    sse = Event()
+    sse.event = event_type
+    sse.data = data
+    return sse
+
+
 def iter_sse(
     chunks: Iterable[bytes], max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
 ) -> Iterator[ServerSentEvent]:
@@ -336,12 +375,30 @@ def iter_sse(
     Raises :class:`StreamError` for an event over ``max_event_bytes`` or
     ``MAX_EVENT_LINES``; ``TypeError`` if a chunk is not bytes-like.
     """
+    for batch in sse_batches(chunks, max_event_bytes):
+        for sse in batch:
+            yield _event("message", sse) if isinstance(sse, str) else sse
+
+
+#: What the parser is fed: SSE events, a ``message`` event possibly as its data alone.
+SSEBatch = Sequence["ServerSentEvent | str"]
+
+
+def sse_batches(
+    chunks: Iterable[bytes], max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
+) -> Iterator[SSEBatch]:
+    """As :func:`iter_sse`, in batches: the events of one sseclient-py event each.
+
+    A ``message`` event of a run comes as its data alone, a ``str``: the
+    parser takes either, and a ``str`` costs no object. One batch per run
+    saves a generator step per event.
+    """
     return _bridge(_Framer(max_event_bytes), chunks, one_event_per_chunk=_READ_IS_USED)
 
 
 def _bridge(
     framer: _Framer, chunks: Iterable[bytes], *, one_event_per_chunk: bool
-) -> Iterator[ServerSentEvent]:
+) -> Iterator[SSEBatch]:
     frames = framer.frames(chunks)
     if one_event_per_chunk:
         sse_events = _OneEventPerChunk(frames).events()
@@ -349,15 +406,18 @@ def _bridge(
         sse_events = SSEClient(frame + b"\n\n" for frame in frames).events()
     pieces: list[str] = []
     for sse in sse_events:
-        group_state = framer.group_state
-        if group_state is None:
-            yield sse
-            continue
-        # One group of a long event. Each group's data is its data lines, each
-        # followed by LF (the trailing empty "data:" line guarantees it).
-        pieces.append(sse.data)
-        if group_state:
-            data = "".join(pieces)
-            pieces = []
-            if data:  # no data line at all: nothing to dispatch (WHATWG)
-                yield _JoinedEvent(sse.event, data[:-1])
+        kind = framer.kind
+        if kind == _RUN:
+            # One data line per event of the run (events without one add none).
+            yield sse.data.split("\n")
+        elif kind == _EVENT:
+            yield (sse,)
+        else:
+            # One group of a long event. Each group's data is its data lines,
+            # each followed by LF (the trailing empty "data:" line guarantees it).
+            pieces.append(sse.data)
+            if kind == _LAST_GROUP:
+                data = "".join(pieces)
+                pieces = []
+                if data:  # no data line at all: nothing to dispatch (WHATWG)
+                    yield (_event(sse.event, data[:-1]),)

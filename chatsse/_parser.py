@@ -30,7 +30,7 @@ from __future__ import annotations
 import enum
 import json
 import logging
-from typing import Any, TypeVar
+from typing import Any
 
 from ._errors import APIError, ChatSSEError, ContextWindowExceededError, ParserStateError
 from ._events import (
@@ -63,21 +63,29 @@ _TOOL_FINISH_REASONS = frozenset(("tool_calls", "function_call"))
 # mostly; a bound, so that a stream of unique pieces costs no more than that.
 _SHARED_PIECES = 4096
 
-_Piece = TypeVar("_Piece", OutputText, ReasoningText)
 
-
-def _shared_piece(pieces: dict[str, _Piece], make: type[_Piece], text: str) -> _Piece:
-    """The piece for ``text``, one object per distinct text of a stream.
+def _shared_piece(pieces: dict[str, ReasoningText], text: str) -> ReasoningText:
+    """The reasoning piece for ``text``, one object per distinct text of a stream.
 
     Items are frozen, so equal pieces can be one object: a long answer costs a
     list slot per delta, not an object per delta (tokens repeat).
     """
     piece = pieces.get(text)
     if piece is None:
-        piece = make(text)
+        piece = ReasoningText(text)
         if len(pieces) < _SHARED_PIECES:
             pieces[text] = piece
     return piece
+
+
+def _shared_text(
+    pieces: dict[str, tuple[OutputText, OutputTextDelta]], text: str
+) -> tuple[OutputText, OutputTextDelta]:
+    """As :func:`_shared_piece` for text: the message's piece and its delta event."""
+    pair = (OutputText(text), OutputTextDelta(text))
+    if len(pieces) < _SHARED_PIECES:
+        pieces[text] = pair
+    return pair
 
 
 class _State(enum.Enum):
@@ -156,7 +164,7 @@ class ChatStreamParser:
         self._message: list[OutputText | Refusal] | None = None
         self._tool_calls = ToolCallAccumulator()
         # One OutputText / ReasoningText per distinct piece (see _shared_piece).
-        self._text_pieces: dict[str, OutputText] = {}
+        self._text_pieces: dict[str, tuple[OutputText, OutputTextDelta]] = {}
         self._reasoning_pieces: dict[str, ReasoningText] = {}
 
     # -- public interface -------------------------------------------------
@@ -289,8 +297,11 @@ class ChatStreamParser:
                         message = self._message
                         if message is None:
                             message = self._open_message(out)
-                        message.append(_shared_piece(self._text_pieces, OutputText, content))
-                        out.append(OutputTextDelta(content))
+                        pair = self._text_pieces.get(content) or _shared_text(
+                            self._text_pieces, content
+                        )
+                        message.append(pair[0])
+                        out.append(pair[1])
                 elif type(content) is list:
                     self._read_content_parts(content, out)
             else:
@@ -403,7 +414,7 @@ class ChatStreamParser:
             return
         reasoning = self._open_reasoning(out)
         out.append(ReasoningContentDelta(text, len(reasoning.content)))
-        reasoning.content.append(_shared_piece(self._reasoning_pieces, ReasoningText, text))
+        reasoning.content.append(_shared_piece(self._reasoning_pieces, text))
 
     def _open_message(self, out: list[ResponseEvent]) -> list[OutputText | Refusal]:
         if self._message is None:  # P7b
@@ -414,8 +425,9 @@ class ChatStreamParser:
     def _add_text(self, text: str, out: list[ResponseEvent]) -> None:
         if not text:  # P7a: OpenAI's first delta is "content": ""
             return
-        self._open_message(out).append(_shared_piece(self._text_pieces, OutputText, text))
-        out.append(OutputTextDelta(text))
+        pair = self._text_pieces.get(text) or _shared_text(self._text_pieces, text)
+        self._open_message(out).append(pair[0])
+        out.append(pair[1])
 
     def _add_refusal(self, refusal: str, out: list[ResponseEvent]) -> None:
         if not refusal:

@@ -7,32 +7,34 @@ from collections.abc import Iterable, Iterator
 
 from ._errors import ChatSSEError, StreamError
 from ._events import Completed, ResponseEvent
-from ._framing import ServerSentEvent
+from ._framing import SSEBatch
 from ._parser import ChatStreamParser
 
 logger = logging.getLogger("chatsse")
 
 
 def events_from_sse(
-    parser: ChatStreamParser, sse_events: Iterable[ServerSentEvent | str]
+    parser: ChatStreamParser, batches: Iterable[SSEBatch]
 ) -> Iterator[ResponseEvent]:
     """Feed every SSE event to the parser and yield what it returns.
 
-    An error is raised after the events its chunk produced (they are in its
-    ``events``), with the parser's open items as ``partial_items``. Nothing is
-    read after ``[DONE]`` (P2); an input that ends without it is ended (P12).
+    ``batches`` are lists of SSE events (see ``sse_batches``). An error is
+    raised after the events its chunk produced (they are in its ``events``),
+    with the parser's open items as ``partial_items``. Nothing is read after
+    ``[DONE]`` (P2); an input that ends without it is ended (P12).
     """
     feed = parser.feed
     try:
-        for sse in sse_events:
-            try:
-                events = feed(sse)
-            except ChatSSEError as error:
-                yield from error.events
-                raise
-            yield from events
-            if events and type(events[-1]) is Completed:
-                return  # [DONE]
+        for batch in batches:
+            for sse in batch:
+                try:
+                    events = feed(sse)
+                except ChatSSEError as error:
+                    yield from error.events
+                    raise
+                yield from events
+                if events and type(events[-1]) is Completed:
+                    return  # [DONE]
     except StreamError as error:
         error.partial_items = tuple(parser.partial_items())
         raise

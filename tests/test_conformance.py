@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from conftest import SHARED, shared_path
 
-from chatsse._framing import DEFAULT_MAX_EVENT_BYTES, _bridge, _Framer
+from chatsse._framing import DEFAULT_MAX_EVENT_BYTES, _bridge, _event, _Framer
 
 
 def _load_cases() -> list[dict[str, Any]]:
@@ -45,7 +45,13 @@ def _matches(expected: dict[str, Any], event: Any) -> bool:
 
 def iter_sse(chunks: list[bytes], one_event_per_chunk: bool) -> list[Any]:
     framer = _Framer(DEFAULT_MAX_EVENT_BYTES)
-    return list(_bridge(framer, chunks, one_event_per_chunk=one_event_per_chunk))
+    batches = _bridge(framer, chunks, one_event_per_chunk=one_event_per_chunk)
+    # A message event may come as its data alone (see sse_batches).
+    return [
+        _event("message", item) if isinstance(item, str) else item
+        for batch in batches
+        for item in batch
+    ]
 
 
 # iter_sse hands sseclient-py one event per chunk (skipping its own framing);

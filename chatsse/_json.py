@@ -68,7 +68,7 @@ def _orjson_decode_object(data: str) -> dict[str, Any] | None:
         raw = data.encode()
     except UnicodeEncodeError:  # lone surrogates, from a caller's str: orjson refuses them
         return stdlib_decode_object(data)
-    if _LONG_DIGIT_RUN in raw.translate(_DIGITS_AS_ZERO):
+    if raw.translate(_DIGITS_AS_ZERO).find(_LONG_DIGIT_RUN) >= 0:  # find: faster than "in"
         return stdlib_decode_object(data)
     try:
         value = orjson.loads(raw)

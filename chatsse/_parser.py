@@ -304,6 +304,10 @@ class ChatStreamParser:
                         out.append(pair[1])
                 elif type(content) is list:
                     self._read_content_parts(content, out)
+            elif size == 1 and type(delta.get("tool_calls")) is list:
+                # The tool-call path: {"tool_calls": [...]} and nothing else.
+                for fragment in delta["tool_calls"]:
+                    self._add_tool_call_fragment(fragment, out)
             else:
                 self._read_delta(delta, out)
 

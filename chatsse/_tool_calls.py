@@ -72,7 +72,10 @@ class ToolCallAccumulator:
         index = fragment.get("index")
         if type(index) is not int or index < 0:
             index = None
-        slot = self._slot_for(index, call_id)
+        if call_id is None and index is not None:
+            slot = self._slot_by_index.get(index, index)  # _slot_for's answer, sooner
+        else:
+            slot = self._slot_for(index, call_id)
 
         call = self._pending.get(slot)
         if call is None:
@@ -89,7 +92,8 @@ class ToolCallAccumulator:
             name = function.get("name")
             if call.name is None and isinstance(name, str) and name:
                 call.name = name  # the first non-empty name wins; names are never joined
-            added = _arguments_text(function.get("arguments"))
+            arguments = function.get("arguments")
+            added = arguments if type(arguments) is str else _arguments_text(arguments)
             if added:
                 call.arguments.append(added)
         return call, added

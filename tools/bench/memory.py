@@ -124,6 +124,9 @@ def measure_peak(mode: str, deltas: int, python_heap: bool = False) -> dict[str,
         answer = chatsse.collect(chatsse.iter_events(source()))
         result["text_bytes"] = len(answer.text.encode())
         result["text_object_bytes"] = sys.getsizeof(answer.text)
+        # SPEC §2: one OutputText per delta, so the Message holds a tuple that long.
+        messages = [item for item in answer.items if isinstance(item, chatsse.Message)]
+        result["content_tuple_bytes"] = sum(sys.getsizeof(item.content) for item in messages)
     elif mode == "iterate":
         for _ in chatsse.iter_events(source()):
             pass
@@ -255,6 +258,8 @@ def run(settings: Settings) -> SuiteResult:
         raise AssertionError(f"{idle['threads_left']} reader threads did not end after close()")
     text_bytes = int(peaks["collect"]["text_bytes"])
     text_object = int(peaks["collect"]["text_object_bytes"])
+    content_tuple = int(peaks["collect"]["content_tuple_bytes"])
+    floor = text_object + content_tuple  # what the answer itself holds at the end
     event_bytes = int(peaks["framing-event"]["largest_event_bytes"])
     rss_growth = {mode: int(peaks[mode]["growth_bytes"]) for mode in MODES}
     heap = {mode: int(peaks[mode]["python_heap_peak_bytes"]) for mode in MODES}
@@ -266,13 +271,21 @@ def run(settings: Settings) -> SuiteResult:
     }
     table = Table(
         "Peak memory (a fresh process each, the input generated as it is read)",
-        ["what", "peak RSS growth", "peak Python heap", "RSS ÷ final text", "heap ÷ event"],
+        [
+            "what",
+            "peak RSS growth",
+            "peak Python heap",
+            "RSS ÷ final text",
+            "RSS ÷ text str",
+            "heap ÷ event",
+        ],
         [
             [
                 labels[mode],
                 _size(rss_growth[mode]),
                 _size(heap[mode]),
                 f"{rss_growth[mode] / text_bytes:.2f}" if mode in ("collect", "iterate") else "",
+                f"{rss_growth[mode] / text_object:.2f}" if mode in ("collect", "iterate") else "",
                 f"{heap[mode] / event_bytes:.2f}" if mode == "framing-event" else "",
             ]
             for mode in MODES
@@ -280,6 +293,9 @@ def run(settings: Settings) -> SuiteResult:
         notes=[
             f"final text: {text_bytes:,} B as UTF-8, held in a {text_object:,} B str "
             "(its emoji make CPython store 4 bytes per character)",
+            f"what the answer itself holds at the end: that str, and the Message's tuple of one "
+            f"OutputText per delta (SPEC §2), {content_tuple:,} B: {floor:,} B, "
+            f"{floor / text_bytes:.2f} × the UTF-8 text",
             "peak RSS growth: VmHWM after a reset, minus VmRSS before; it misses memory the "
             "process had freed before the start and reuses. Peak Python heap: tracemalloc's "
             "peak in another run, exact for Python objects",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
+import breakdown
 import pipelines
 import transcripts
 from report import SuiteResult, Table, Target, at_least, at_most, number
@@ -117,7 +118,13 @@ def run(settings: Settings) -> SuiteResult:
         if sdk is not None:
             name = f"{label}: openai SDK ÷ chatsse (json)"
             targets.append(at_least(suite, name, sdk / json_time, SDK_SPEEDUP, "×"))
-    return SuiteResult("throughput", "Throughput", data, [inputs, table], targets)
+    first = _transcripts(settings.quick)[0]
+    first_chunks = first.chunks(CHUNK_SIZE)
+    stage_medians = interleaved(
+        breakdown.stages(first_chunks, settings.with_orjson), settings.rounds
+    )
+    stages_table, data["breakdown"] = breakdown.table(first, stage_medians)
+    return SuiteResult("throughput", "Throughput", data, [inputs, table, stages_table], targets)
 
 
 def run_scaling(settings: Settings) -> SuiteResult:

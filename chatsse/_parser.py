@@ -306,8 +306,13 @@ class ChatStreamParser:
                     self._read_content_parts(content, out)
             elif size == 1 and type(delta.get("tool_calls")) is list:
                 # The tool-call path: {"tool_calls": [...]} and nothing else.
-                for fragment in delta["tool_calls"]:
-                    self._add_tool_call_fragment(fragment, out)
+                if self._tool_call_deltas:
+                    for fragment in delta["tool_calls"]:
+                        self._add_tool_call_fragment(fragment, out)
+                else:
+                    add = self._tool_calls.add  # what _add_tool_call_fragment does then
+                    for fragment in delta["tool_calls"]:
+                        add(fragment)
             else:
                 self._read_delta(delta, out)
 

@@ -68,7 +68,9 @@ class ToolCallAccumulator:
         """Merge one fragment; return the call it went to and the argument text it added."""
         if not isinstance(fragment, dict):
             return None
-        call_id = _non_empty_str(fragment.get("id"))
+        call_id = fragment.get("id")
+        if not isinstance(call_id, str) or not call_id:
+            call_id = None  # Qwen's continuations carry "id": ""
         index = fragment.get("index")
         if type(index) is not int or index < 0:
             index = None
@@ -145,10 +147,6 @@ class ToolCallAccumulator:
     def partial_items(self) -> list[FunctionCall]:
         """The pending calls as they stand, named or not, arguments as received."""
         return [call.to_item(finished=False) for call in self._pending.values()]
-
-
-def _non_empty_str(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
 
 
 def _arguments_text(arguments: Any) -> str:

@@ -252,7 +252,8 @@ class _Framer:
         return StreamError(f"SSE event larger than max_event_bytes ({self._max_event_bytes} bytes)")
 
     def _events_of(self, block: bytes) -> Sequence[_Frame]:
-        """The events of a block that ends with a blank line, each without it."""
+        """The frames of a block that ends with a blank line: runs of one-line events, or
+        each event alone (without its blank line) when some event has several lines."""
         events = _split_events(_valid_utf8(block))
         events.pop()  # the b"" after the last blank line
         short = self._short_event_bytes

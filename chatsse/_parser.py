@@ -30,7 +30,8 @@ from __future__ import annotations
 import enum
 import json
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from ._errors import APIError, ChatSSEError, ContextWindowExceededError, ParserStateError
 from ._events import (
@@ -59,33 +60,31 @@ logger = logging.getLogger("chatsse")
 # over to tools and may still be talking.
 _TOOL_FINISH_REASONS = frozenset(("tool_calls", "function_call"))
 
-# How many distinct text pieces a parser shares (see _shared_piece): tokens,
+# How many distinct text pieces a parser shares (see _shared): tokens,
 # mostly; a bound, so that a stream of unique pieces costs no more than that.
 _SHARED_PIECES = 4096
 
 
-def _shared_piece(pieces: dict[str, ReasoningText], text: str) -> ReasoningText:
-    """The reasoning piece for ``text``, one object per distinct text of a stream.
+_Shared = TypeVar("_Shared")
 
-    Items are frozen, so equal pieces can be one object: a long answer costs a
-    list slot per delta, not an object per delta (tokens repeat).
+
+def _shared(pieces: dict[str, _Shared], text: str, make: Callable[[str], _Shared]) -> _Shared:
+    """``make(text)``, made once per distinct text of a stream.
+
+    Items and events are frozen, so equal ones can be one object: a long answer
+    costs a list slot per delta, not an object per delta (tokens repeat).
     """
-    piece = pieces.get(text)
-    if piece is None:
-        piece = ReasoningText(text)
+    shared = pieces.get(text)
+    if shared is None:
+        shared = make(text)
         if len(pieces) < _SHARED_PIECES:
-            pieces[text] = piece
-    return piece
+            pieces[text] = shared
+    return shared
 
 
-def _shared_text(
-    pieces: dict[str, tuple[OutputText, OutputTextDelta]], text: str
-) -> tuple[OutputText, OutputTextDelta]:
-    """As :func:`_shared_piece` for text: the message's piece and its delta event."""
-    pair = (OutputText(text), OutputTextDelta(text))
-    if len(pieces) < _SHARED_PIECES:
-        pieces[text] = pair
-    return pair
+def _text_pair(text: str) -> tuple[OutputText, OutputTextDelta]:
+    # A text piece: the message's part and the delta event announcing it.
+    return OutputText(text), OutputTextDelta(text)
 
 
 class _State(enum.Enum):
@@ -163,7 +162,7 @@ class ChatStreamParser:
         self._reasoning: _OpenReasoning | None = None
         self._message: list[OutputText | Refusal] | None = None
         self._tool_calls = ToolCallAccumulator()
-        # One OutputText / ReasoningText per distinct piece (see _shared_piece).
+        # One OutputText (with its delta) / ReasoningText per distinct piece (see _shared).
         self._text_pieces: dict[str, tuple[OutputText, OutputTextDelta]] = {}
         self._reasoning_pieces: dict[str, ReasoningText] = {}
 
@@ -297,8 +296,8 @@ class ChatStreamParser:
                         message = self._message
                         if message is None:
                             message = self._open_message(out)
-                        pair = self._text_pieces.get(content) or _shared_text(
-                            self._text_pieces, content
+                        pair = self._text_pieces.get(content) or _shared(
+                            self._text_pieces, content, _text_pair
                         )
                         message.append(pair[0])
                         out.append(pair[1])
@@ -306,13 +305,8 @@ class ChatStreamParser:
                     self._read_content_parts(content, out)
             elif size == 1 and type(delta.get("tool_calls")) is list:
                 # The tool-call path: {"tool_calls": [...]} and nothing else.
-                if self._tool_call_deltas:
-                    for fragment in delta["tool_calls"]:
-                        self._add_tool_call_fragment(fragment, out)
-                else:
-                    add = self._tool_calls.add  # what _add_tool_call_fragment does then
-                    for fragment in delta["tool_calls"]:
-                        add(fragment)
+                for fragment in delta["tool_calls"]:
+                    self._add_tool_call_fragment(fragment, out)
             else:
                 self._read_delta(delta, out)
 
@@ -423,7 +417,7 @@ class ChatStreamParser:
             return
         reasoning = self._open_reasoning(out)
         out.append(ReasoningContentDelta(text, len(reasoning.content)))
-        reasoning.content.append(_shared_piece(self._reasoning_pieces, text))
+        reasoning.content.append(_shared(self._reasoning_pieces, text, ReasoningText))
 
     def _open_message(self, out: list[ResponseEvent]) -> list[OutputText | Refusal]:
         if self._message is None:  # P7b
@@ -434,7 +428,7 @@ class ChatStreamParser:
     def _add_text(self, text: str, out: list[ResponseEvent]) -> None:
         if not text:  # P7a: OpenAI's first delta is "content": ""
             return
-        pair = self._text_pieces.get(text) or _shared_text(self._text_pieces, text)
+        pair = _shared(self._text_pieces, text, _text_pair)
         self._open_message(out).append(pair[0])
         out.append(pair[1])
 

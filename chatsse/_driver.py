@@ -1,23 +1,26 @@
 """The HTTP driver: POST a Chat Completions request and stream its events (SPEC §6).
 
 The only module that imports ``requests``. It owns what the parser must not:
-the socket, the clock, timeouts and closing. The body is read with urllib3's
-``read1(decode_content=True)``, which returns whatever has arrived: unlike
-``iter_content`` or iterating the response, it hands over every event at once
-for chunked, close-delimited and gzip bodies alike (D3). The socket's read
-timeout is the idle timeout (D1): it bounds each wait for bytes, so keep-alive
-comments keep a slow stream alive.
+the socket, the clock, timeouts and closing. The body is read as it arrives
+(D3): a chunked body one HTTP chunk at a time, with urllib3's ``read_chunked``
+(a sender has a whole chunk in hand when it announces its size, so waiting
+for the rest of a chunk never holds back an event that was sent); any other
+body with urllib3's ``read1``, which returns whatever has arrived, where
+``iter_content`` would wait for a full buffer. gzip is decoded on the way
+either way. The socket's read timeout is the idle timeout (D1): it bounds
+each wait for bytes, so keep-alive comments keep a slow stream alive.
 """
 
 from __future__ import annotations
 
 import contextlib
 import email.utils
+import functools
 import json as jsonlib
 import logging
 import socket
 import time
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -29,7 +32,7 @@ from ._errors import ChatSSEError, HTTPStatusError, IdleTimeoutError, StreamErro
 from ._events import Completed, ResponseEvent
 from ._framing import DEFAULT_MAX_EVENT_BYTES, ServerSentEvent, SSEBatch, iter_sse, sse_batches
 from ._parser import ChatStreamParser
-from ._pipeline import end_or_raise, events_from_sse
+from ._pipeline import end_or_raise, event_lists
 
 logger = logging.getLogger("chatsse")
 
@@ -71,7 +74,7 @@ class StreamStats:
     time_to_first_token: float | None
     #: SSE events read from the body.
     sse_events: int
-    #: chatsse events yielded.
+    #: chatsse events yielded (those of one SSE event are counted together, as it is read).
     events: int
     #: Body bytes received (after gzip decoding).
     bytes_received: int
@@ -344,33 +347,48 @@ def _stream_events(
     owned_session: requests.Session | None,
 ) -> Generator[ResponseEvent, None, None]:
     completed = False
+    read = _body_reader(response)
     try:
-        chunks = _read_body(response, parser, progress)
+        chunks = _read_body(read, parser, progress)
         batches: Iterator[SSEBatch]
         if telemetry is None:
             batches = _count(sse_batches(chunks, max_event_bytes), progress)
         else:
             batches = _watch(iter_sse(chunks, max_event_bytes), progress, telemetry)
-        for event in events_from_sse(parser, batches):
-            progress.events += 1
-            if type(event) is Completed:
-                completed = True
-            elif progress.first_token is None:
-                progress.first_token = time.perf_counter()
-            yield event
+        for events in event_lists(parser, batches):
+            _count_events(events, progress)
+            # Set before the events go out: a caller that stops at Completed
+            # leaves a finished body, whose connection can be reused.
+            completed = type(events[-1]) is Completed
+            yield from events
     finally:
-        _end_of_body(response, progress, reusable=completed, owned_session=owned_session)
+        _end_of_body(response, progress, reusable=completed, owned_session=owned_session, read=read)
+
+
+def _body_reader(response: requests.Response) -> Callable[[], bytes]:
+    """A function returning the next bytes of the body as they arrive, ``b""`` at its end.
+
+    A chunked body is read an HTTP chunk at a time by urllib3's own chunked
+    reader: a third of the cost of ``read1``, which goes through http.client's
+    chunked reader and urllib3's buffers for every chunk. Reading the whole
+    body this way returns the connection to the pool at its end; leaving
+    the reader half-way closes it.
+    """
+    raw = response.raw
+    if raw.chunked and raw.supports_chunked_reads():
+        chunks = raw.read_chunked(_READ_SIZE, decode_content=True)
+        return functools.partial(next, chunks, b"")
+    return functools.partial(raw.read1, _READ_SIZE, decode_content=True)
 
 
 def _read_body(
-    response: requests.Response, parser: ChatStreamParser, progress: _Progress
+    read: Callable[[], bytes], parser: ChatStreamParser, progress: _Progress
 ) -> Iterator[bytes]:
     """The body's bytes as they arrive, with transport failures made chatsse errors."""
-    read1 = response.raw.read1
     while True:
         failure: StreamError
         try:
-            data = read1(_READ_SIZE, decode_content=True)
+            data = read()
         except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as error:
             failure = IdleTimeoutError("idle timeout waiting for SSE")
             failure.__cause__ = error
@@ -435,13 +453,18 @@ def _completion_events(
         except (ValueError, RecursionError) as error:
             raise StreamError("the server sent application/json that is not JSON") from error
         chunk = _completion_as_chunk(completion)
-        for event in events_from_sse(parser, [[jsonlib.dumps(chunk)]]):
-            progress.events += 1
-            if progress.first_token is None and type(event) is not Completed:
-                progress.first_token = time.perf_counter()
-            yield event
+        for events in event_lists(parser, [[jsonlib.dumps(chunk)]]):
+            _count_events(events, progress)
+            yield from events
     finally:
         _end_of_body(response, progress, reusable=False, owned_session=owned_session)
+
+
+def _count_events(events: list[ResponseEvent], progress: _Progress) -> None:
+    """Count the events about to be yielded; time the first one with model output."""
+    progress.events += len(events)
+    if progress.first_token is None and (len(events) > 1 or type(events[0]) is not Completed):
+        progress.first_token = time.perf_counter()
 
 
 def _completion_as_chunk(completion: Any) -> Any:
@@ -466,19 +489,23 @@ def _end_of_body(
     *,
     reusable: bool,
     owned_session: requests.Session | None,
+    read: Callable[[], bytes] | None = None,
 ) -> None:
-    """However reading ended: stop the clock, and release or close the connection (D5)."""
+    """However reading ended: stop the clock, and release or close the connection (D5).
+
+    ``read`` is what read the body (see ``_body_reader``), to read its end with.
+    """
     if progress.ended is None:
         progress.ended = time.perf_counter()
-    if reusable and owned_session is None:
-        _release(response)  # a caller's session may reuse the connection
+    if reusable and owned_session is None and read is not None:
+        _release(response, read)  # a caller's session may reuse the connection
     else:
         response.close()  # mid-answer: hang up, so the server stops generating
     if owned_session is not None:
         owned_session.close()  # nothing else will use its pool
 
 
-def _release(response: requests.Response) -> None:
+def _release(response: requests.Response, read: Callable[[], bytes]) -> None:
     """After ``[DONE]``: return the connection to the pool if the body is over, else close.
 
     The rest of the body is normally just the chunked terminator, already
@@ -496,7 +523,7 @@ def _release(response: requests.Response) -> None:
             sock.settimeout(_DRAIN_TIMEOUT)
         drained = 0
         while drained <= _DRAIN_LIMIT:
-            data = raw.read1(_READ_SIZE, decode_content=True)
+            data = read()
             if not data:
                 break  # the body is over: urllib3 has put the connection back
             drained += len(data)

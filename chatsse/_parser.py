@@ -30,7 +30,7 @@ from __future__ import annotations
 import enum
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from ._errors import APIError, ChatSSEError, ContextWindowExceededError, ParserStateError
@@ -190,6 +190,22 @@ class ChatStreamParser:
         carries ``events`` (produced by this call before it) and
         ``partial_items``; after it the parser is finished (P13).
         """
+        out: list[ResponseEvent] = []
+        self._feed(sse, out)
+        return out
+
+    def _feed_all(self, batch: Iterable[Any], out: list[ResponseEvent]) -> None:
+        # feed() for each SSE event of a batch, appending to out (the pipeline's
+        # way: no list per SSE event). Stops at the end of the stream: what
+        # follows [DONE] is not read (P2). If an event raises, out keeps what
+        # the events before it caused; the error's events are its own.
+        for sse in batch:
+            self._feed(sse, out)
+            if self._state is not _STREAMING:
+                return
+
+    def _feed(self, sse: Any, out: list[ResponseEvent]) -> None:
+        # feed(), appending the events to out.
         if self._state is not _STREAMING:
             raise ParserStateError("feed() called on a finished parser; use one parser per stream")
         event_type: object
@@ -206,23 +222,24 @@ class ChatStreamParser:
         data = data.strip()  # P1
         if len(data) <= 6:  # compared only when short: hashing a whole chunk costs
             if not data:
-                return []
+                return
             if data in ("[DONE]", "DONE"):  # P2; "DONE" from old test stubs (seed)
-                return self._complete()
+                out += self._complete()
+                return
 
-        events: list[ResponseEvent] = []
+        start = len(out)
         try:
             if event_type == "error":  # P3 (Groq)
                 raise _api_error_from_text(data)
             chunk = self._decode_object(data)  # P4: None if not a JSON object
             if chunk is not None:
-                self._read_chunk(chunk, events)
+                self._read_chunk(chunk, out)
         except ChatSSEError as error:
             self._state = _State.ERROR
-            error.events = tuple(events)
+            error.events = tuple(out[start:])
+            del out[start:]
             error.partial_items = tuple(self.partial_items())
             raise
-        return events
 
     def end(self) -> list[ResponseEvent]:
         """The input ended without ``[DONE]``: close what is open and complete (P12).

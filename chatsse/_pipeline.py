@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterable, Iterator
 
 from ._errors import ChatSSEError, StreamError
-from ._events import Completed, ResponseEvent
+from ._events import ResponseEvent
 from ._framing import SSEBatch
 from ._parser import ChatStreamParser
 
@@ -23,22 +23,38 @@ def events_from_sse(
     with the parser's open items as ``partial_items``. Nothing is read after
     ``[DONE]`` (P2); an input that ends without it is ended (P12).
     """
-    feed = parser.feed
+    for events in event_lists(parser, batches):
+        yield from events
+
+
+def event_lists(
+    parser: ChatStreamParser, batches: Iterable[SSEBatch]
+) -> Iterator[list[ResponseEvent]]:
+    """:func:`events_from_sse`, a list per batch of SSE events (never an empty one).
+
+    Handing events over a list at a time spares a step of every generator
+    between the parser and the caller per event. The list that ends with
+    ``Completed`` is the last; an error is raised after the list of the
+    events before it, its chunk's included.
+    """
     try:
         for batch in batches:
-            for sse in batch:
-                try:
-                    events = feed(sse)
-                except ChatSSEError as error:
-                    yield from error.events
-                    raise
-                yield from events
-                if events and type(events[-1]) is Completed:
-                    return  # [DONE]
+            events: list[ResponseEvent] = []
+            try:
+                parser._feed_all(batch, events)
+            except ChatSSEError as error:
+                events += error.events
+                if events:
+                    yield events
+                raise
+            if events:
+                yield events
+            if parser.finished:
+                return  # [DONE]
     except StreamError as error:
         error.partial_items = tuple(parser.partial_items())
         raise
-    yield from parser.end()
+    yield parser.end()
 
 
 def end_or_raise(parser: ChatStreamParser, error: StreamError) -> None:

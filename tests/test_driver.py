@@ -7,6 +7,8 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import re
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -180,6 +182,78 @@ def test_d3_each_event_is_yielded_before_the_server_sends_the_next(
         elapsed = s.stats.duration
     assert "".join(seen) == ANSWER
     assert elapsed < 2.5  # well before the idle timeout: no event waited for the next write
+
+
+@pytest.mark.parametrize("gzip", [False, True], ids=["plain", "gzip"])
+def test_d3_http_chunks_larger_than_one_read_arrive_whole(gzip: bool) -> None:
+    # Chunked bodies are read an HTTP chunk at a time, at most _READ_SIZE
+    # (64 KiB) per read: a 300 KB chunk, and a 100 KB event inside it, take
+    # several reads. Nothing is lost, and the connection is reused after.
+    words = [f" w{i}" for i in range(20_000)]
+    body = sse_body(text_chunk("x" * 100_000), *[text_chunk(w) for w in words], finish_chunk())
+    assert len(body) > 4 * 64 * 1024
+    answer = "x" * 100_000 + "".join(words)
+    with (
+        ReplayServer(Reply(body, chunk_size=300_000, gzip=gzip)) as server,
+        requests.Session() as session,
+    ):
+        for _ in range(2):
+            result = chatsse.collect(stream(server, session=session))
+            assert result.text == answer
+            assert result.finish_reason == "stop"
+        assert server.connections == 1
+
+
+def raw_http_server(response: bytes) -> tuple[str, threading.Thread]:
+    """A server on 127.0.0.1 that answers one request with ``response``, byte for
+    byte, then closes: for HTTP framing no well-behaved server would send."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        with listener:
+            connection, _ = listener.accept()
+            with connection:
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    request += connection.recv(65536)
+                head, _, body = request.partition(b"\r\n\r\n")
+                length = int(re.search(rb"(?i)content-length: *(\d+)", head)[1])  # type: ignore[index]
+                while len(body) < length:
+                    body += connection.recv(65536)
+                connection.sendall(response)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return f"http://127.0.0.1:{listener.getsockname()[1]}/v1/chat/completions", thread
+
+
+def chunked(*pieces: bytes) -> bytes:
+    return b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces)
+
+
+HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [
+        pytest.param(b"zz\r\nnot a chunk\r\n", id="invalid-chunk-size"),
+        pytest.param(b"100\r\ntoo short", id="closed-mid-chunk"),
+        pytest.param(b"", id="closed-between-chunks"),
+    ],
+)
+def test_d4_broken_chunked_framing_is_a_stream_error_after_the_events_before_it(
+    ending: bytes,
+) -> None:
+    events = sse_body(text_chunk("Hello"), text_chunk(" there"), done=False)
+    url, thread = raw_http_server(HEAD + chunked(events) + ending)
+    got, error = drain(chatsse.stream_chat(url, REQUEST, idle_timeout=5.0))
+    thread.join(5)
+    assert text_of(got) == "Hello there"
+    assert isinstance(error, StreamError)
+    assert not isinstance(error, IdleTimeoutError)
+    assert str(error).startswith("the connection broke mid-stream: ")
+    assert error.partial_items == (Message(content=(OutputText("Hello"), OutputText(" there"))),)
 
 
 # -- D4: timeouts and broken connections -------------------------------------------------
@@ -376,6 +450,24 @@ def test_d5_streams_on_one_session_reuse_one_connection(framing: str) -> None:
             result = chatsse.collect(chatsse.stream_chat(server.chat_url, REQUEST, session=session))
             assert result.text == ANSWER
         assert len(server.requests) == 2
+        assert server.connections == 1
+
+
+@pytest.mark.parametrize("gzip", [False, True], ids=["plain", "gzip"])
+def test_d5_the_connection_is_reused_when_done_comes_early_in_a_long_http_chunk(
+    gzip: bool,
+) -> None:
+    # One HTTP chunk: the answer, [DONE], then a 70 KB comment. [DONE] is in
+    # the first read of the chunk; the rest of the chunk must be read by the
+    # same chunked reader (http.client's would take the comment for a chunk
+    # size) before the connection can go back to the pool.
+    body = BODY + b": " + b"p" * 70_000 + b"\n\n"
+    with (
+        ReplayServer(Reply(body, chunk_size=len(body), gzip=gzip)) as server,
+        requests.Session() as session,
+    ):
+        for _ in range(2):
+            assert chatsse.collect(stream(server, session=session)).text == ANSWER
         assert server.connections == 1
 
 

@@ -77,33 +77,76 @@ def stages(chunks: Sequence[bytes], with_orjson: bool) -> dict[str, Callable[[],
     return found
 
 
-def table(transcript: Transcript, medians: dict[str, float]) -> tuple[Table, dict[str, Any]]:
-    """The breakdown table: µs per SSE event and share of F0 for each stage."""
-    per_event = {name: seconds / transcript.sse_events * 1e6 for name, seconds in medians.items()}
-    floor = per_event[pipelines.F0]
-    rows = []
-    for name, value in per_event.items():
-        rows.append([name, number(value), f"{value / floor:.2f}"])
+def _rows(times: dict[str, float], sdk: float | None, sdk_speedup: float) -> dict[str, float]:
+    """The breakdown of one transcript: label -> µs per SSE event."""
+    rows = dict(times)
     for decoder, whole in ((JSON, pipelines.CHATSSE_JSON), (ORJSON, pipelines.CHATSSE_ORJSON)):
-        if decoder not in per_event:
+        if decoder not in times:
             continue
-        parts = per_event[FRAMING] + per_event[SSECLIENT] + per_event[decoder] + per_event[PARSER]
         label = "json" if decoder == JSON else "orjson"
-        rows.append([f"sum of the stages, with {label}", number(parts), f"{parts / floor:.2f}"])
-        rows.append(
-            [
-                f"the rest: generators and calls between them, with {label}",
-                number(per_event[whole] - parts),
-                f"{(per_event[whole] - parts) / floor:.2f}",
-            ]
+        parts = times[FRAMING] + times[SSECLIENT] + times[decoder] + times[PARSER]
+        rows[f"sum of the stages, with {label}"] = parts
+        rows[f"the rest: generators and calls between them, with {label}"] = times[whole] - parts
+    if sdk is not None:
+        # The SDK's time from the throughput table: timed in its own
+        # interleave, its long runs would leave these short stages cold.
+        budget = sdk / sdk_speedup
+        fixed = times[SSECLIENT] + times[JSON]
+        rows[f"the openai SDK ÷ {sdk_speedup:g}: the most chatsse (json) may take"] = budget
+        rows["of it, what sseclient-py and json leave"] = budget - fixed
+        rows["chatsse's own code (framing, parser, the rest), with json"] = (
+            times[pipelines.CHATSSE_JSON] - fixed
         )
+    return rows
+
+
+def table(
+    measured: Sequence[tuple[Transcript, dict[str, float], float | None]], sdk_speedup: float
+) -> tuple[Table, dict[str, Any]]:
+    """The breakdown table: µs per SSE event and share of F0 of each stage, per transcript.
+
+    With the SDK measured, the last rows set the time the SDK target leaves
+    chatsse, less what the client-chosen sseclient-py and the decoder alone
+    take, beside what chatsse's own code (framing, parser, the steps between)
+    takes. ``measured`` holds each transcript, its stages' medians and the
+    SDK's median seconds (``None`` without the SDK).
+    """
+    per_event = {
+        transcript.name: {
+            name: seconds / transcript.sse_events * 1e6 for name, seconds in medians.items()
+        }
+        for transcript, medians, _ in measured
+    }
+    sdk_per_event = {
+        transcript.name: None if sdk is None else sdk / transcript.sse_events * 1e6
+        for transcript, _, sdk in measured
+    }
+    breakdowns = {
+        name: _rows(times, sdk_per_event[name], sdk_speedup) for name, times in per_event.items()
+    }
+    columns = ["stage"]
+    for name in breakdowns:
+        columns += [f"{name} µs/event", "÷ F0"]
+    rows = []
+    for label in next(iter(breakdowns.values())):
+        row = [label]
+        for name, breakdown in breakdowns.items():
+            value = breakdown[label]
+            row += [number(value), f"{value / per_event[name][pipelines.F0]:.2f}"]
+        rows.append(row)
     result = Table(
-        f"Where the time goes ({transcript.name} transcript, 1 KiB chunks)",
-        ["stage", "µs/event", "÷ F0's time"],
+        "Where the time goes (1 KiB chunks)",
+        columns,
         rows,
         notes=[
             "each stage alone on its precomputed input, interleaved with F0 and the whole "
-            "pipeline; µs per SSE event of the input",
+            "pipeline; µs per SSE event of the input; ÷ F0: ÷ F0's time",
+            "the parser alone reads chunks decoded beforehand, where the pipeline hands it "
+            "each chunk just decoded; its time varies from one run to the next more than "
+            "the others' (0.9 to 1.4 µs per reasoning event seen here), and the sum of the "
+            "stages can exceed the whole pipeline ('the rest' below 0)",
+            "the openai SDK's time: its median in the throughput table (timed beside "
+            "these short stages, its long runs would leave them cold)",
         ],
     )
-    return result, {"us_per_event": per_event}
+    return result, {"us_per_event": per_event, "rows": breakdowns}

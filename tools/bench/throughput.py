@@ -63,6 +63,7 @@ def run(settings: Settings) -> SuiteResult:
         table.notes.append("orjson is not installed: no chatsse (orjson) row")
     data: dict[str, object] = {"chunk_size": CHUNK_SIZE, "rounds": settings.rounds}
     targets: list[Target] = []
+    sdk_seconds: dict[str, float] = {}
     for transcript in _transcripts(settings.quick):
         chunks, medians = _measure(transcript, names, settings.rounds)
         size = len(transcript.body)
@@ -77,6 +78,8 @@ def run(settings: Settings) -> SuiteResult:
         )
         floor = medians[pipelines.F0]
         sdk = medians.get(pipelines.OPENAI_SDK)
+        if sdk is not None:
+            sdk_seconds[transcript.name] = sdk
         rows: dict[str, dict[str, float | None]] = {}
         for name, seconds in medians.items():
             row: dict[str, float | None] = {
@@ -118,12 +121,13 @@ def run(settings: Settings) -> SuiteResult:
         if sdk is not None:
             name = f"{label}: openai SDK ÷ chatsse (json)"
             targets.append(at_least(suite, name, sdk / json_time, SDK_SPEEDUP, "×"))
-    first = _transcripts(settings.quick)[0]
-    first_chunks = first.chunks(CHUNK_SIZE)
-    stage_medians = interleaved(
-        breakdown.stages(first_chunks, settings.with_orjson), settings.rounds
-    )
-    stages_table, data["breakdown"] = breakdown.table(first, stage_medians)
+    measured = []
+    for transcript in _transcripts(settings.quick):
+        stages = breakdown.stages(transcript.chunks(CHUNK_SIZE), settings.with_orjson)
+        measured.append(
+            (transcript, interleaved(stages, settings.rounds), sdk_seconds.get(transcript.name))
+        )
+    stages_table, data["breakdown"] = breakdown.table(measured, SDK_SPEEDUP)
     return SuiteResult("throughput", "Throughput", data, [inputs, table, stages_table], targets)
 
 

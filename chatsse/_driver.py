@@ -4,9 +4,10 @@ The only module that imports ``requests``. It owns what the parser must not:
 the socket, the clock, timeouts and closing. The body is read as it arrives
 (D3): a chunked body one HTTP chunk at a time, with urllib3's ``read_chunked``
 (a sender has a whole chunk in hand when it announces its size, so waiting
-for the rest of a chunk never holds back an event that was sent); any other
-body with urllib3's ``read1``, which returns whatever has arrived, where
-``iter_content`` would wait for a full buffer. gzip is decoded on the way
+for the rest of a chunk holds an event back no longer than the chunk takes
+to cross the network; requests' own ``iter_content`` waits the same way);
+any other body with urllib3's ``read1``, which returns whatever has arrived,
+where ``iter_content`` would wait for a full buffer. gzip is decoded on the way
 either way. The socket's read timeout is the idle timeout (D1): it bounds
 each wait for bytes, so keep-alive comments keep a slow stream alive.
 """

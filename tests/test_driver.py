@@ -204,6 +204,53 @@ def test_d3_http_chunks_larger_than_one_read_arrive_whole(gzip: bool) -> None:
         assert server.connections == 1
 
 
+# -- D4: timeouts and broken connections -------------------------------------------------
+
+
+def test_d4_idle_timeout_mid_answer() -> None:
+    cut = BODY.index(b"how")  # in the middle of the fourth event
+    with ReplayServer(BODY, stall_after=cut) as server:
+        started = time.monotonic()
+        got, error = drain(stream(server, idle_timeout=0.5))
+        waited = time.monotonic() - started
+    assert isinstance(error, IdleTimeoutError)
+    assert str(error) == "idle timeout waiting for SSE"
+    assert 0.4 < waited < 5
+    assert text_of(got) == "Hello there,"
+    assert error.partial_items == (
+        Message(content=(OutputText("Hello"), OutputText(" there"), OutputText(","))),
+    )
+
+
+def test_d4_idle_timeout_after_the_finish_reason_completes_normally() -> None:
+    cut = BODY.index(b'data: {"id": "r1", "choices": [],')  # before the usage chunk and [DONE]
+    with ReplayServer(BODY, stall_after=cut) as server:
+        events = list(stream(server, idle_timeout=0.5))
+    assert text_of(events) == ANSWER
+    assert events[-1] == Completed(response_id="r1", token_usage=None, finish_reason="stop")
+
+
+@pytest.mark.parametrize("framing", ["chunked", "close", "content-length"])
+def test_d4_a_drop_mid_event_before_the_finish_reason_is_a_stream_error(framing: str) -> None:
+    cut = BODY.index(b"how") + 2
+    with ReplayServer(BODY, drop_after=cut, framing=framing) as server:
+        got, error = drain(stream(server))
+    assert isinstance(error, StreamError)
+    assert not isinstance(error, IdleTimeoutError)
+    assert error.__cause__ is not None
+    assert not any(isinstance(e, Completed) for e in got)
+    assert text_of(got).startswith("Hello")
+
+
+def test_d4_a_drop_after_the_finish_reason_completes_normally() -> None:
+    cut = BODY.index(b'data: {"id": "r1", "choices": [],') + 5
+    with ReplayServer(BODY, drop_after=cut) as server:
+        events = list(stream(server))
+    assert text_of(events) == ANSWER
+    assert isinstance(events[-1], Completed)
+    assert events[-1].finish_reason == "stop"
+
+
 def raw_http_server(response: bytes) -> tuple[str, threading.Thread]:
     """A server on 127.0.0.1 that answers one request with ``response``, byte for
     byte, then closes: for HTTP framing no well-behaved server would send."""
@@ -254,53 +301,6 @@ def test_d4_broken_chunked_framing_is_a_stream_error_after_the_events_before_it(
     assert not isinstance(error, IdleTimeoutError)
     assert str(error).startswith("the connection broke mid-stream: ")
     assert error.partial_items == (Message(content=(OutputText("Hello"), OutputText(" there"))),)
-
-
-# -- D4: timeouts and broken connections -------------------------------------------------
-
-
-def test_d4_idle_timeout_mid_answer() -> None:
-    cut = BODY.index(b"how")  # in the middle of the fourth event
-    with ReplayServer(BODY, stall_after=cut) as server:
-        started = time.monotonic()
-        got, error = drain(stream(server, idle_timeout=0.5))
-        waited = time.monotonic() - started
-    assert isinstance(error, IdleTimeoutError)
-    assert str(error) == "idle timeout waiting for SSE"
-    assert 0.4 < waited < 5
-    assert text_of(got) == "Hello there,"
-    assert error.partial_items == (
-        Message(content=(OutputText("Hello"), OutputText(" there"), OutputText(","))),
-    )
-
-
-def test_d4_idle_timeout_after_the_finish_reason_completes_normally() -> None:
-    cut = BODY.index(b'data: {"id": "r1", "choices": [],')  # before the usage chunk and [DONE]
-    with ReplayServer(BODY, stall_after=cut) as server:
-        events = list(stream(server, idle_timeout=0.5))
-    assert text_of(events) == ANSWER
-    assert events[-1] == Completed(response_id="r1", token_usage=None, finish_reason="stop")
-
-
-@pytest.mark.parametrize("framing", ["chunked", "close", "content-length"])
-def test_d4_a_drop_mid_event_before_the_finish_reason_is_a_stream_error(framing: str) -> None:
-    cut = BODY.index(b"how") + 2
-    with ReplayServer(BODY, drop_after=cut, framing=framing) as server:
-        got, error = drain(stream(server))
-    assert isinstance(error, StreamError)
-    assert not isinstance(error, IdleTimeoutError)
-    assert error.__cause__ is not None
-    assert not any(isinstance(e, Completed) for e in got)
-    assert text_of(got).startswith("Hello")
-
-
-def test_d4_a_drop_after_the_finish_reason_completes_normally() -> None:
-    cut = BODY.index(b'data: {"id": "r1", "choices": [],') + 5
-    with ReplayServer(BODY, drop_after=cut) as server:
-        events = list(stream(server))
-    assert text_of(events) == ANSWER
-    assert isinstance(events[-1], Completed)
-    assert events[-1].finish_reason == "stop"
 
 
 def test_d4_a_corrupt_gzip_body_is_a_stream_error() -> None:

@@ -52,6 +52,7 @@ from ._events import (
     TokenUsage,
 )
 from ._json import decode_object
+from ._repeats import Reader, Repeats
 from ._tool_calls import ToolCallAccumulator
 
 logger = logging.getLogger("chatsse")
@@ -137,6 +138,10 @@ class ChatStreamParser:
     # The chunk decoder (orjson when installed, see chatsse._json): a class
     # attribute, so that tests can run the standard library's in a subclass.
     _decode_object = staticmethod(decode_object)
+    # Whether chunks that repeat the previous one but for their text are read
+    # without decoding them (see chatsse._repeats); tests turn it off to
+    # compare.
+    _follow_repeats = True
 
     def __init__(
         self,
@@ -165,6 +170,9 @@ class ChatStreamParser:
         # One OutputText (with its delta) / ReasoningText per distinct piece (see _shared).
         self._text_pieces: dict[str, tuple[OutputText, OutputTextDelta]] = {}
         self._reasoning_pieces: dict[str, ReasoningText] = {}
+        self._repeats = (
+            Repeats(choice, self._decode_object, _reader_for) if self._follow_repeats else None
+        )
 
     # -- public interface -------------------------------------------------
 
@@ -231,9 +239,14 @@ class ChatStreamParser:
         try:
             if event_type == "error":  # P3 (Groq)
                 raise _api_error_from_text(data)
+            repeats = self._repeats
+            if repeats is not None and repeats.read(self, data, out):
+                return  # a chunk read before, with another piece of text (see _repeats)
             chunk = self._decode_object(data)  # P4: None if not a JSON object
             if chunk is not None:
                 self._read_chunk(chunk, out)
+                if repeats is not None:
+                    repeats.learn(data, chunk)
         except ChatSSEError as error:
             self._state = _State.ERROR
             error.events = tuple(out[start:])
@@ -517,6 +530,57 @@ class ChatStreamParser:
         out.append(Completed(self._response_id, usage, self._finish_reason))
         self._state = _State.DONE
         return out
+
+
+# -- chunks that repeat the previous one but for their text (see _repeats) ------
+
+
+def _reader_for(choice: dict[str, Any], key: str | None) -> Reader:
+    """How to read ``choice`` again with another piece under ``delta[key]`` (the
+    arguments of its one tool call when ``key`` is None).
+
+    In general: read a copy of the choice with the new piece in it (everything
+    else shared: the parser never changes what it reads). When reading the
+    piece is all that reading the choice does, the parser's own step for it,
+    which must agree with _read_choice: a choice with no message and no finish
+    reason (and no error: that ended the stream), whose delta holds its text;
+    or its reasoning_content beside a content that adds nothing; or one
+    tool-call fragment.
+    """
+    delta: dict[str, Any] = choice["delta"]
+    finish_reason = choice.get("finish_reason")
+    plain = "message" not in choice and not (isinstance(finish_reason, str) and finish_reason)
+    if key is None:
+        fragment: dict[str, Any] = delta["tool_calls"][0]
+        function: dict[str, Any] = fragment["function"]
+        if plain and len(delta) == 1:
+
+            def add_arguments(
+                parser: ChatStreamParser, piece: str, out: list[ResponseEvent]
+            ) -> None:
+                parser._add_tool_call_fragment(
+                    {**fragment, "function": {**function, "arguments": piece}}, out
+                )
+
+            return add_arguments
+
+        def read_arguments(parser: ChatStreamParser, piece: str, out: list[ResponseEvent]) -> None:
+            calls = [{**fragment, "function": {**function, "arguments": piece}}]
+            parser._read_choice({**choice, "delta": {**delta, "tool_calls": calls}}, out)
+
+        return read_arguments
+    if plain and len(delta) == 1 and key == "content":
+        return ChatStreamParser._add_text
+    if plain and len(delta) == 2 and "content" in delta and "reasoning_content" in delta:
+        if key == "content" and type(delta["reasoning_content"]) is not str:
+            return ChatStreamParser._add_text
+        if key == "reasoning_content" and delta["content"] in (None, ""):
+            return ChatStreamParser._add_reasoning_text
+
+    def read_piece(parser: ChatStreamParser, piece: str, out: list[ResponseEvent]) -> None:
+        parser._read_choice({**choice, "delta": {**delta, key: piece}}, out)
+
+    return read_piece
 
 
 # -- error payloads (P3, P5) -------------------------------------------------

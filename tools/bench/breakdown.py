@@ -2,10 +2,12 @@
 
 Each stage runs on what the stage before it produced, precomputed, so that
 its time is its own: the framing on the 1 KiB chunks, sseclient-py's field
-parsing on the framer's frames, each decoder on the payloads, the parser on
-chunks already decoded. Their sum, beside the whole pipeline's time, shows
-what the generators between them cost, and which targets the stages alone
-rule out.
+parsing on the framer's frames, the parser on the payloads (the few it
+decodes in full decoded beforehand; the others repeat the chunk before them
+but for their text, and are read from it). Their sum, beside the whole
+pipeline's time, shows what the generators between them cost. For
+comparison, each decoder alone on every payload, and the parser with every
+chunk decoded beforehand: what a stream whose chunks never repeat costs.
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from chatsse._framing import _Framer, _OneEventPerChunk, sse_batches
 
 FRAMING = "framing (_Framer: line ends, UTF-8, limits, runs)"
 SSECLIENT = "sseclient-py's field parsing (events() on the frames)"
-JSON = "json: decoding each payload"
-ORJSON = "orjson: decoding each payload (with the big-integer check)"
-PARSER = "the parser, on chunks already decoded"
+JSON = "json: decoding each payload (for comparison)"
+ORJSON = "orjson: decoding each payload, with the big-integer check (for comparison)"
+PARSER = "the parser: repeats read from their text, the rest decoded beforehand"
+PARSER_EVERY = "the parser, every chunk decoded beforehand (for comparison)"
 
 
 def stages(chunks: Sequence[bytes], with_orjson: bool) -> dict[str, Callable[[], object]]:
@@ -40,8 +43,16 @@ def stages(chunks: Sequence[bytes], with_orjson: bool) -> dict[str, Callable[[],
     payloads = [data for data in payloads if data != "[DONE]"]
     decoded = {data: chatsse._json.stdlib_decode_object(data) for data in payloads}
 
+    def lookup(data: str) -> Any:
+        # The parser also decodes a chunk with marks in it when it makes a repeat.
+        found = decoded.get(data, lookup)
+        return chatsse._json.stdlib_decode_object(data) if found is lookup else found
+
     class Predecoded(chatsse.ChatStreamParser):
-        _decode_object = staticmethod(decoded.__getitem__)
+        _decode_object = staticmethod(lookup)
+
+    class EveryChunkPredecoded(Predecoded):
+        _follow_repeats = False
 
     def framing() -> Any:
         return sum(1 for _ in _Framer(chatsse.DEFAULT_MAX_EVENT_BYTES).frames(chunks))
@@ -58,18 +69,22 @@ def stages(chunks: Sequence[bytes], with_orjson: bool) -> dict[str, Callable[[],
 
         return run
 
-    def parser() -> None:
-        feed = Predecoded().feed
-        for data in payloads:
-            feed(data)
+    def parser(parser_class: type[chatsse.ChatStreamParser]) -> Callable[[], object]:
+        def run() -> None:
+            feed = parser_class().feed
+            for data in payloads:
+                feed(data)
+
+        return run
 
     found: dict[str, Callable[[], object]] = {
         pipelines.F0: lambda: pipelines.f0(chunks),
         FRAMING: framing,
         SSECLIENT: sseclient,
-        JSON: decoding(chatsse._json.stdlib_decode_object),
-        PARSER: parser,
+        PARSER: parser(Predecoded),
         pipelines.CHATSSE_JSON: lambda: pipelines.chatsse_json(chunks),
+        JSON: decoding(chatsse._json.stdlib_decode_object),
+        PARSER_EVERY: parser(EveryChunkPredecoded),
     }
     if with_orjson:
         found[ORJSON] = decoding(chatsse._json.decode_object)
@@ -80,22 +95,20 @@ def stages(chunks: Sequence[bytes], with_orjson: bool) -> dict[str, Callable[[],
 def _rows(times: dict[str, float], sdk: float | None, sdk_speedup: float) -> dict[str, float]:
     """The breakdown of one transcript: label -> µs per SSE event."""
     rows = dict(times)
-    for decoder, whole in ((JSON, pipelines.CHATSSE_JSON), (ORJSON, pipelines.CHATSSE_ORJSON)):
-        if decoder not in times:
-            continue
-        label = "json" if decoder == JSON else "orjson"
-        parts = times[FRAMING] + times[SSECLIENT] + times[decoder] + times[PARSER]
-        rows[f"sum of the stages, with {label}"] = parts
-        rows[f"the rest: generators and calls between them, with {label}"] = times[whole] - parts
+    parts = times[FRAMING] + times[SSECLIENT] + times[PARSER]
+    rows["sum of the stages (framing, sseclient-py, the parser)"] = parts
+    for whole in (pipelines.CHATSSE_JSON, pipelines.CHATSSE_ORJSON):
+        if whole in times:
+            label = whole.removeprefix("chatsse ")
+            rows[f"the rest: generators and calls between them, {label}"] = times[whole] - parts
     if sdk is not None:
         # The SDK's time from the throughput table: timed in its own
         # interleave, its long runs would leave these short stages cold.
         budget = sdk / sdk_speedup
-        fixed = times[SSECLIENT] + times[JSON]
         rows[f"the openai SDK ÷ {sdk_speedup:g}: the most chatsse (json) may take"] = budget
-        rows["of it, what sseclient-py and json leave"] = budget - fixed
+        rows["of it, what sseclient-py leaves"] = budget - times[SSECLIENT]
         rows["chatsse's own code (framing, parser, the rest), with json"] = (
-            times[pipelines.CHATSSE_JSON] - fixed
+            times[pipelines.CHATSSE_JSON] - times[SSECLIENT]
         )
     return rows
 
@@ -141,10 +154,10 @@ def table(
         notes=[
             "each stage alone on its precomputed input, interleaved with F0 and the whole "
             "pipeline; µs per SSE event of the input; ÷ F0: ÷ F0's time",
-            "the parser alone reads chunks decoded beforehand, where the pipeline hands it "
-            "each chunk just decoded; its time varies from one run to the next more than "
-            "the others' (0.9 to 1.4 µs per reasoning event seen here), and the sum of the "
-            "stages can exceed the whole pipeline ('the rest' below 0)",
+            "the parser alone is handed the payloads all at once, where the pipeline hands "
+            "them a run at a time; its time varies from one run to the next more than the "
+            "others', and the sum of the stages can exceed the whole pipeline ('the rest' "
+            "below 0)",
             "the openai SDK's time: its median in the throughput table (timed beside "
             "these short stages, its long runs would leave them cold)",
         ],

@@ -23,6 +23,7 @@ Pipeline = Callable[[Sequence[bytes]], int]
 F0 = "F0 split + json.loads"
 CHATSSE_JSON = "chatsse (json)"
 CHATSSE_ORJSON = "chatsse (orjson)"
+CHATSSE_EVERY = "chatsse (json), every chunk decoded"
 OPENAI_SDK = "openai SDK"
 
 
@@ -30,6 +31,15 @@ class StdlibParser(chatsse.ChatStreamParser):
     """The parser decoding chunks with the standard library's json, whatever is installed."""
 
     _decode_object = staticmethod(chatsse._json.stdlib_decode_object)
+
+
+class EveryChunkDecodedParser(StdlibParser):
+    """StdlibParser decoding every chunk in full: repeats are not read from their text.
+
+    What a stream whose chunks never repeat (a counter in each, say) costs.
+    """
+
+    _follow_repeats = False
 
 
 def f0(chunks: Sequence[bytes]) -> int:
@@ -50,6 +60,14 @@ def chatsse_json(chunks: Sequence[bytes]) -> int:
     """iter_events, exactly, with the standard library's json."""
     count = 0
     for _ in parse_source(StdlibParser(), chunks, chatsse.DEFAULT_MAX_EVENT_BYTES):
+        count += 1
+    return count
+
+
+def chatsse_every_chunk(chunks: Sequence[bytes]) -> int:
+    """iter_events with json, every chunk decoded in full."""
+    count = 0
+    for _ in parse_source(EveryChunkDecodedParser(), chunks, chatsse.DEFAULT_MAX_EVENT_BYTES):
         count += 1
     return count
 
@@ -96,6 +114,7 @@ PIPELINES: dict[str, Pipeline] = {
     F0: f0,
     CHATSSE_JSON: chatsse_json,
     CHATSSE_ORJSON: chatsse_installed,
+    CHATSSE_EVERY: chatsse_every_chunk,
     OPENAI_SDK: openai_sdk,
 }
 
@@ -124,37 +143,45 @@ def _check_result(name: str, result: chatsse.ChatResult, transcript: Transcript)
         raise AssertionError(f"{name} misread {transcript.name}: {', '.join(problems)}")
 
 
-def _collect_counting_decodes(
-    chunks: Sequence[bytes], transcript: Transcript
-) -> chatsse.ChatResult:
-    """collect() with StdlibParser's decoder, checking that the parser does call it."""
+def count_decodes(
+    parser_class: type[chatsse.ChatStreamParser], chunks: Sequence[bytes]
+) -> tuple[chatsse.ChatResult, int]:
+    """collect() through a subclass of ``parser_class`` counting the payloads it decodes in full."""
     decoded = 0
+    decode = parser_class._decode_object
 
     def counting(data: str) -> dict[str, Any] | None:
         nonlocal decoded
         decoded += 1
-        return chatsse._json.stdlib_decode_object(data)
+        return decode(data)
 
-    class CountingParser(StdlibParser):
+    class CountingParser(parser_class):  # type: ignore[valid-type, misc]
         _decode_object = staticmethod(counting)
 
     events = parse_source(CountingParser(), chunks, chatsse.DEFAULT_MAX_EVENT_BYTES)
-    result = chatsse.collect(events)
-    if decoded != transcript.sse_events - 1:
-        raise AssertionError(
-            f"the parser decoded {decoded} payloads through _decode_object, not "
-            f"{transcript.sse_events - 1}: {CHATSSE_JSON} would not measure json"
-        )
-    return result
+    return chatsse.collect(events), decoded
 
 
-def check(transcript: Transcript, chunks: Sequence[bytes], names: Sequence[str]) -> None:
-    """Raise AssertionError unless every named pipeline reads ``transcript`` right."""
+def check(transcript: Transcript, chunks: Sequence[bytes], names: Sequence[str]) -> int:
+    """Raise AssertionError unless every named pipeline reads ``transcript`` right.
+
+    Returns how many payloads chatsse decoded in full (the others repeated the
+    chunk before them but for their text, and were read from it).
+    """
     payloads = f0(chunks)
     if payloads != transcript.sse_events - 1:
         raise AssertionError(f"F0 decoded {payloads} payloads of {transcript.name}")
+    result, decoded = count_decodes(StdlibParser, chunks)
     if CHATSSE_JSON in names:
-        _check_result(CHATSSE_JSON, _collect_counting_decodes(chunks, transcript), transcript)
+        _check_result(CHATSSE_JSON, result, transcript)
+    if CHATSSE_EVERY in names:
+        every, every_decoded = count_decodes(EveryChunkDecodedParser, chunks)
+        _check_result(CHATSSE_EVERY, every, transcript)
+        if every_decoded != payloads:
+            raise AssertionError(
+                f"{CHATSSE_EVERY} decoded {every_decoded} payloads of {payloads}: "
+                "it would not measure decoding every chunk"
+            )
     if CHATSSE_ORJSON in names:
         _check_result(CHATSSE_ORJSON, chatsse.collect(chatsse.iter_events(chunks)), transcript)
     if OPENAI_SDK in names:
@@ -173,3 +200,4 @@ def check(transcript: Transcript, chunks: Sequence[bytes], names: Sequence[str])
             expected,
         ):
             raise AssertionError(f"the openai SDK misread {transcript.name}")
+    return decoded

@@ -443,11 +443,18 @@ class ChatStreamParser:
         return self._reasoning
 
     def _add_reasoning_text(self, text: str, out: list[ResponseEvent]) -> None:
+        # A step for each reasoning delta (DeepSeek's, vLLM's): _open_reasoning
+        # and _shared are called only when they have something to do.
         if not text:  # P7a
             return
-        reasoning = self._open_reasoning(out)
-        out.append(ReasoningContentDelta(text, len(reasoning.content)))
-        reasoning.content.append(_shared(self._reasoning_pieces, text, ReasoningText))
+        reasoning = self._reasoning
+        if reasoning is None:
+            reasoning = self._open_reasoning(out)
+        content = reasoning.content
+        out.append(ReasoningContentDelta(text, len(content)))
+        content.append(
+            self._reasoning_pieces.get(text) or _shared(self._reasoning_pieces, text, ReasoningText)
+        )
 
     def _open_message(self, out: list[ResponseEvent]) -> list[OutputText | Refusal]:
         if self._message is None:  # P7b

@@ -9,11 +9,14 @@ of the cost of a stream.
 
 So, once a chunk has been decoded and read, the parser keeps it as a
 :class:`Repeat`: the chunk's text cut around two string values, its *piece*
-(the text the choice carries) and, when there is one, its ``obfuscation``
-padding. A later chunk that is the same text with other strings in those two
-places is read by scanning just those two strings, and the parser reads the
-choice of the first chunk with the new piece in it: exactly what decoding the
-later chunk would have given it. Any other chunk is decoded as usual.
+(the text the choice carries) and, when there is one, its padding (OpenAI's
+``obfuscation``, Mistral's ``p``). A later chunk that is the same text with
+other strings in those two places is read by scanning just those two
+strings, and the parser reads the choice of the first chunk with the new
+piece in it: exactly what decoding the later chunk would have given it.
+Where reading that choice only adds its piece (a text delta, say), the
+parser takes its own step for that piece directly. Any other chunk is
+decoded as usual.
 
 Why that is exact: both places hold a JSON string token, so swapping their
 contents for any other valid string literal leaves every other token, and so
@@ -21,8 +24,8 @@ the decoded document, unchanged. Which value each place holds is not assumed
 from key names (a key may be written with escapes, or appear twice): when a
 Repeat is made, the chunk is decoded once more with markers in the two places,
 and the Repeat is kept only if the markers land at the piece and at the
-top-level ``obfuscation``, and nowhere else differs. The parser reads
-``obfuscation`` nowhere; the chunk-level keys it reads (``error``, ``object``,
+top-level padding, and nowhere else differs. The parser reads the padding
+nowhere; the chunk-level keys it reads (``error``, ``object``,
 ``id``, ``usage``, ``x_groq``, ``choices`` and the choice's ``index``) are
 outside both places, so they read the same; a Repeat is only made from a
 chunk with one choice, the one the parser follows, and no usage to record.
@@ -43,8 +46,8 @@ from typing import Any
 # them (P7): the first non-empty one is the piece.
 _PIECE_KEYS = ("content", "reasoning_content", "reasoning")
 
-# OpenAI's and Azure's per-chunk random padding, a top-level string.
-_PADDING_KEY = "obfuscation"
+# Per-chunk random padding, a top-level string: OpenAI's and Azure's, Mistral's.
+_PADDING_KEYS = ("obfuscation", "p")
 
 # Made while checking a Repeat: string values no chunk would hold at those places.
 _PIECE_MARK = "\x00chatsse piece\x00"
@@ -233,13 +236,14 @@ def _cut(
 ) -> tuple[tuple[str, ...], bool] | None:
     """``data`` cut around its piece (and padding), if the marks prove the places
     right; and whether the piece comes first."""
-    padding = chunk.get(_PADDING_KEY)
+    padding_key = next((k for k in _PADDING_KEYS if type(chunk.get(k)) is str), None)
+    padding: str = chunk[padding_key] if padding_key is not None else ""
     if piece == _PIECE_MARK or padding == _PADDING_MARK:
         return None  # a mark must differ from what it replaces to tell where it landed
     piece_places = _places(data, key or "arguments", piece)
     padding_places: list[tuple[int, int] | None] = [None]
-    if type(padding) is str:
-        padding_places = list(_places(data, _PADDING_KEY, padding))
+    if padding_key is not None:
+        padding_places = list(_places(data, padding_key, padding))
     tries = 0
     for piece_place in piece_places:
         for padding_place in padding_places:
@@ -252,7 +256,7 @@ def _cut(
             if padding_place is not None:
                 places.append((padding_place, False))
             places.sort()
-            if _marks_land(data, places, chunk, key, decode):
+            if _marks_land(data, places, chunk, key=key, padding_key=padding_key, decode=decode):
                 segments, start = [], 0
                 for (begin, end), _ in places:
                     segments.append(data[start:begin])  # up to the value's opening quote
@@ -300,7 +304,9 @@ def _marks_land(
     data: str,
     places: list[tuple[tuple[int, int], bool]],
     chunk: dict[str, Any],
+    *,
     key: str | None,
+    padding_key: str | None,
     decode: Decoder,
 ) -> bool:
     """Decoding ``data`` with marks in ``places`` gives ``chunk`` with marks at the piece
@@ -321,10 +327,10 @@ def _marks_land(
         if holder[piece_key] != _PIECE_MARK:
             return False
         holder[piece_key] = _value_at(chunk, key)
-        if len(places) == 2:
-            if marked.get(_PADDING_KEY) != _PADDING_MARK:
+        if padding_key is not None:
+            if marked.get(padding_key) != _PADDING_MARK:
                 return False
-            marked[_PADDING_KEY] = chunk[_PADDING_KEY]
+            marked[padding_key] = chunk[padding_key]
     except (KeyError, IndexError, TypeError):
         return False
     return bool(marked == chunk)

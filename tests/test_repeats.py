@@ -156,12 +156,20 @@ def test_each_shape_of_delta_repeats(
     assert sum(1 for event in events if isinstance(event, chatsse.Completed)) == 1
 
 
-def test_a_mistral_stream_without_padding_repeats() -> None:
-    feeds = [
-        dumps({"id": "m1", "object": "chat.completion.chunk", "created": 1, "model": "mistral",
-               "choices": [{"index": 0, "delta": {"content": word}, "finish_reason": None}]})
-        for word in WORDS * 5
-    ]  # fmt: skip
+@pytest.mark.parametrize("padded", [False, True], ids=["mistral", "mistral with padding p"])
+def test_a_mistral_stream_repeats(padded: bool) -> None:
+    feeds = []
+    for number, word in enumerate(WORDS * 5):
+        chunk = {
+            "id": "m1",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "mistral",
+            "choices": [{"index": 0, "delta": {"content": word}, "finish_reason": None}],
+        }
+        if padded:
+            chunk["p"] = "abcdefghijklmnopqrstuvwxyz"[: 5 + number % 20]
+        feeds.append(dumps(chunk))  # fmt: skip
     _, decoded = same_either_way(feeds)
     assert len(decoded) == 2
 

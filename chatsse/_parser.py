@@ -53,7 +53,7 @@ from ._events import (
 )
 from ._json import decode_object
 from ._repeats import Reader, Repeats
-from ._tool_calls import ToolCallAccumulator
+from ._tool_calls import PendingCall, ToolCallAccumulator
 
 logger = logging.getLogger("chatsse")
 
@@ -478,9 +478,15 @@ class ChatStreamParser:
     def _add_tool_call_fragment(self, fragment: Any, out: list[ResponseEvent]) -> None:
         merged = self._tool_calls.add(fragment)
         if merged is not None and self._tool_call_deltas:
-            call, added = merged
-            if added:
-                out.append(FunctionCallArgumentsDelta(call.slot, call.call_id, call.name, added))
+            _announce_arguments(*merged, out)
+
+    def _merge_tool_call(
+        self, call_id: object, index: object, name: object, arguments: str, out: list[ResponseEvent]
+    ) -> None:
+        # _add_tool_call_fragment for a fragment's fields, read already.
+        merged = self._tool_calls.merge(call_id, index, name, arguments)
+        if self._tool_call_deltas:
+            _announce_arguments(*merged, out)
 
     def _close_reasoning(self, out: list[ResponseEvent]) -> None:
         if self._reasoning is not None:
@@ -561,13 +567,13 @@ def _reader_for(choice: dict[str, Any], key: str | None) -> Reader:
         fragment: dict[str, Any] = delta["tool_calls"][0]
         function: dict[str, Any] = fragment["function"]
         if plain and len(delta) == 1:
+            # What ToolCallAccumulator.add reads of the fragment, read once.
+            call_id, index, name = fragment.get("id"), fragment.get("index"), function.get("name")
 
             def add_arguments(
                 parser: ChatStreamParser, piece: str, out: list[ResponseEvent]
             ) -> None:
-                parser._add_tool_call_fragment(
-                    {**fragment, "function": {**function, "arguments": piece}}, out
-                )
+                parser._merge_tool_call(call_id, index, name, piece, out)
 
             return add_arguments
 
@@ -588,6 +594,12 @@ def _reader_for(choice: dict[str, Any], key: str | None) -> Reader:
         parser._read_choice({**choice, "delta": {**delta, key: piece}}, out)
 
     return read_piece
+
+
+def _announce_arguments(call: PendingCall, added: str, out: list[ResponseEvent]) -> None:
+    # tool_call_deltas: the arguments a fragment added, as an event.
+    if added:
+        out.append(FunctionCallArgumentsDelta(call.slot, call.call_id, call.name, added))
 
 
 # -- error payloads (P3, P5) -------------------------------------------------

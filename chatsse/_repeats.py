@@ -71,8 +71,7 @@ Decoder = Callable[[str], "dict[str, Any] | None"]
 
 
 # In a string's characters, a quote (its end, when not escaped), a backslash
-# (an escape) or a control character (invalid): the string is then read by
-# json's own scanner, which tells where it ends and what it holds.
+# (an escape) or a control character (invalid).
 _find_special = re.compile(r'["\\\x00-\x1f]').search
 
 #: Reads a piece as the parser would read the chunk's choice with that piece
@@ -95,57 +94,59 @@ class Repeat:
         self._start = len(segments[0])
         # What follows a value: its closing quote, then the next segment.
         self._after_first = '"' + segments[1]
-        self._after_last = '"' + segments[2] if len(segments) == 3 else None
+        self._after_last = '"' + segments[2] if len(segments) == 3 else ""  # "": one value
         self._piece_first = piece_first
         self.reader = reader
 
     def piece_of(self, data: str) -> str | None:
         """The piece of ``data`` if it is this chunk with other string values, else None."""
-        # Each value ends at the first quote followed by the segment after it,
-        # unless the value holds a quote, a backslash or a control character
-        # before that: then json's scanner reads it, and tells where it really
-        # ends (or that it is not a string at all).
+        # json's own scanner reads the piece: it finds where the string ends,
+        # and that it is one. The padding is not needed, only its end.
         if not data.startswith(self._head):
             return None
         start = self._start
         after = self._after_first
-        end = data.find(after, start)
-        if end < 0:
-            return None
-        first: str | None = None
-        if _find_special(data, start, end) is not None:
-            first, end = _string_at(data, start, after)
-            if end < 0:
-                return None
-        first_start, first_end = start, end
-        start = end + len(after)
         last = self._after_last
-        if last is not None:
-            end = data.find(last, start)
+        if self._piece_first:
+            try:
+                piece, end = scanstring(data, start)
+            except ValueError:  # not a valid string: decoding the chunk will tell
+                return None
+            end -= 1  # its closing quote
+            if not data.startswith(after, end):
+                return None
+            if not last:
+                return piece if end + len(after) == len(data) else None
+            end = _padding_end(data, end + len(after), last)
+        else:
+            end = _padding_end(data, start, after)
             if end < 0:
                 return None
-            second: str | None = None
-            if _find_special(data, start, end) is not None:
-                second, end = _string_at(data, start, last)
-                if end < 0:
-                    return None
-            if end + len(last) != len(data):
+            try:
+                piece, end = scanstring(data, end + len(after))
+            except ValueError:
                 return None
-            if not self._piece_first:
-                return data[start:end] if second is None else second
-        elif start != len(data):
-            return None
-        return data[first_start:first_end] if first is None else first
+            end -= 1
+            if not data.startswith(last, end):
+                return None
+        return piece if end + len(last) == len(data) else None  # (-1: no padding end, fails too)
 
 
-def _string_at(data: str, start: int, after: str) -> tuple[str, int]:
-    # The string value starting at start, and where it ends (its closing
-    # quote), if it is a valid JSON string followed by ``after``; else ("", -1).
-    try:
-        value, stop = scanstring(data, start)
-    except ValueError:  # not a valid string: decoding the chunk will tell
-        return "", -1
-    return (value, stop - 1) if data.startswith(after, stop - 1) else ("", -1)
+def _padding_end(data: str, start: int, after: str) -> int:
+    """Where the string value starting at ``start`` ends (its closing quote), if
+    it is a valid JSON string followed by ``after``; else -1."""
+    # The first quote followed by ``after``, unless a quote, a backslash or a
+    # control character comes before it: then json's scanner decides.
+    end = data.find(after, start)
+    if end >= 0 and _find_special(data, start, end) is not None:
+        try:
+            _, stop = scanstring(data, start)
+        except ValueError:
+            return -1
+        end = stop - 1
+        if not data.startswith(after, end):
+            return -1
+    return end
 
 
 class Repeats:

@@ -68,10 +68,23 @@ class ToolCallAccumulator:
         """Merge one fragment; return the call it went to and the argument text it added."""
         if not isinstance(fragment, dict):
             return None
-        call_id = fragment.get("id")
+        function = fragment.get("function")
+        if not isinstance(function, dict):
+            return self.merge(fragment.get("id"), fragment.get("index"), None, None)
+        return self.merge(
+            fragment.get("id"),
+            fragment.get("index"),
+            function.get("name"),
+            function.get("arguments"),
+        )
+
+    def merge(
+        self, call_id: object, index: object, name: object, arguments: object
+    ) -> tuple[PendingCall, str]:
+        """Merge a fragment's id, index, ``function.name`` and ``function.arguments``
+        (each as the fragment holds it, None when missing)."""
         if not isinstance(call_id, str) or not call_id:
             call_id = None  # Qwen's continuations carry "id": ""
-        index = fragment.get("index")
         if type(index) is not int or index < 0:
             index = None
         if call_id is None and index is not None:
@@ -88,16 +101,11 @@ class ToolCallAccumulator:
             self._slot_by_id.setdefault(call_id, slot)
         self._last_slot = slot
 
-        added = ""
-        function = fragment.get("function")
-        if isinstance(function, dict):
-            name = function.get("name")
-            if call.name is None and isinstance(name, str) and name:
-                call.name = name  # the first non-empty name wins; names are never joined
-            arguments = function.get("arguments")
-            added = arguments if type(arguments) is str else _arguments_text(arguments)
-            if added:
-                call.arguments.append(added)
+        if call.name is None and isinstance(name, str) and name:
+            call.name = name  # the first non-empty name wins; names are never joined
+        added = arguments if type(arguments) is str else _arguments_text(arguments)
+        if added:
+            call.arguments.append(added)
         return call, added
 
     def _slot_for(self, index: int | None, call_id: str | None) -> int:

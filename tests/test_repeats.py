@@ -267,12 +267,34 @@ def test_the_end_of_a_piece_is_where_json_says(head: str, rest: str) -> None:
     assert chatsse.collect(events).text.startswith("firstfirst")
 
 
-@pytest.mark.parametrize("rest", ['ab"}}x', 'a\\nb"}]}'])
+@pytest.mark.parametrize(
+    "rest",
+    [
+        pytest.param('ab"}}x', id="trailing garbage"),
+        pytest.param('a\\nb"}]}', id="escapes, then more"),
+        pytest.param('a\\nb"]', id="escapes, then the wrong end"),
+        pytest.param('a\x01b"}', id="raw control character: not JSON"),
+        pytest.param('a"}', id="plain"),
+        pytest.param('a\\"}', id="an escaped quote at the end: not JSON"),
+        pytest.param('a\\"}b"]', id="an escaped quote, then the wrong end"),
+    ],
+)
 def test_the_end_of_padding_is_where_json_says(rest: str) -> None:
     first = HEAD + 'a"}}],"obfuscation":"xyz"}'
     later = HEAD + 'a"}}],"obfuscation":"' + rest
     (events, _), _ = same_either_way([first, first, later, first])
-    assert chatsse.collect(events).text == "aaa"
+    assert chatsse.collect(events).text in ("aaa", "aaaa")
+
+
+def test_a_key_slipped_in_through_the_padding_is_read() -> None:
+    first = HEAD + 'a"}}],"obfuscation":"xyz"}'
+    usage = '{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6}'
+    later = HEAD + f'b"}}}}],"obfuscation":"x","usage":{usage},"o":"q"}}'
+    (events, _), _ = same_either_way([first, first, later])
+    result = chatsse.collect(events)
+    assert result.text == "aab"
+    assert result.usage is not None
+    assert result.usage.input_tokens == 5
 
 
 def test_a_finish_reason_in_every_chunk_is_read_in_every_chunk() -> None:

@@ -207,7 +207,22 @@ class ChatStreamParser:
         # way: no list per SSE event). Stops at the end of the stream: what
         # follows [DONE] is not read (P2). If an event raises, out keeps what
         # the events before it caused; the error's events are its own.
+        if self._state is not _STREAMING:
+            raise ParserStateError("feed() called on a finished parser; use one parser per stream")
+        repeats = self._repeats
         for sse in batch:
+            # Most events repeat the chunk before them but for their text: tried
+            # first, before _feed's other checks. A repeat is never [DONE], an
+            # error event, or data with whitespace around it (P1), which would
+            # not match.
+            if repeats is not None and type(sse) is str:
+                start = len(out)
+                try:
+                    if repeats.read(self, sse, out):
+                        continue
+                except ChatSSEError as error:
+                    self._fail(error, out, start)
+                    raise
             self._feed(sse, out)
             if self._state is not _STREAMING:
                 return
@@ -248,11 +263,16 @@ class ChatStreamParser:
                 if repeats is not None:
                     repeats.learn(data, chunk)
         except ChatSSEError as error:
-            self._state = _State.ERROR
-            error.events = tuple(out[start:])
-            del out[start:]
-            error.partial_items = tuple(self.partial_items())
+            self._fail(error, out, start)
             raise
+
+    def _fail(self, error: ChatSSEError, out: list[ResponseEvent], start: int) -> None:
+        # P13: an error ends the stream, and carries the events its chunk
+        # produced (out[start:], taken out of out) and the items still open.
+        self._state = _State.ERROR
+        error.events = tuple(out[start:])
+        del out[start:]
+        error.partial_items = tuple(self.partial_items())
 
     def end(self) -> list[ResponseEvent]:
         """The input ended without ``[DONE]``: close what is open and complete (P12).
@@ -322,15 +342,7 @@ class ChatStreamParser:
                         self._add_reasoning_text(reasoning, out)
                 content = delta["content"]
                 if type(content) is str:
-                    if content:  # P7a: OpenAI's first delta is "content": ""
-                        message = self._message
-                        if message is None:
-                            message = self._open_message(out)
-                        pair = self._text_pieces.get(content) or _shared(
-                            self._text_pieces, content, _text_pair
-                        )
-                        message.append(pair[0])
-                        out.append(pair[1])
+                    self._add_text(content, out)
                 elif type(content) is list:
                     self._read_content_parts(content, out)
             elif size == 1 and type(delta.get("tool_calls")) is list:
@@ -463,10 +475,15 @@ class ChatStreamParser:
         return self._message
 
     def _add_text(self, text: str, out: list[ResponseEvent]) -> None:
+        # A step for each text delta: _open_message and _shared are called
+        # only when they have something to do.
         if not text:  # P7a: OpenAI's first delta is "content": ""
             return
-        pair = _shared(self._text_pieces, text, _text_pair)
-        self._open_message(out).append(pair[0])
+        message = self._message
+        if message is None:
+            message = self._open_message(out)
+        pair = self._text_pieces.get(text) or _shared(self._text_pieces, text, _text_pair)
+        message.append(pair[0])
         out.append(pair[1])
 
     def _add_refusal(self, refusal: str, out: list[ResponseEvent]) -> None:

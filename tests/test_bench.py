@@ -8,9 +8,12 @@ test's to assert (these machines are shared and noisy).
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SUITES = ("throughput", "scaling", "hostile", "http", "latency", "memory")
@@ -26,9 +29,23 @@ TABLE_TITLES = (
 )
 
 
+def quick_run(out_dir: Path, suites: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, str(REPO / "tools" / "bench"), "--quick"]
+    command += ["--only", ",".join(suites), "--out-dir", str(out_dir)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
+
+
 def test_quick_run_writes_every_suite_as_json_and_markdown(tmp_path: Path) -> None:
     completed = subprocess.run(
-        [sys.executable, str(REPO / "tools" / "bench"), "--quick", "--out-dir", str(tmp_path)],
+        [
+            sys.executable,
+            str(REPO / "tools" / "bench"),
+            "--quick",
+            "--only",
+            ",".join(SUITES),
+            "--out-dir",
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -80,3 +97,16 @@ def test_quick_run_writes_every_suite_as_json_and_markdown(tmp_path: Path) -> No
     for target in targets:
         assert target in markdown
     assert completed.stdout.count("hold") >= len(targets)  # a verdict each, printed
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
+def test_quick_instruction_counts(tmp_path: Path) -> None:
+    completed = quick_run(tmp_path, ("instructions",))
+    assert completed.returncode == 0, completed.stderr
+    document = json.loads((tmp_path / "results.json").read_text())
+    chat = document["suites"]["instructions"]["results"]["chat"]["instructions"]
+    assert set(chat) == {"F0 split + json.loads", "chatsse (json)"}
+    assert all(count > 0 for count in chat.values())  # a pipeline costs something
+    targets = document["suites"]["instructions"]["targets"]
+    assert [target["name"] for target in targets] == ["chat: chatsse (json) ÷ F0, in instructions"]
+    assert "**Instructions per run (callgrind)" in (tmp_path / "results.md").read_text()

@@ -56,11 +56,41 @@ def read(parser_class: type[ChatStreamParser], feeds: Iterable[Any], **options: 
     return events, error_key(error)
 
 
+def read_body(parser_class: type[ChatStreamParser], body: bytes, **options: Any) -> Outcome:
+    events: list[ResponseEvent] = []
+    try:
+        for event in parse_source(parser_class(**options), body, DEFAULT_MAX_EVENT_BYTES):
+            events.append(event)
+    except chatsse.ChatSSEError as error:
+        return events, error_key(error)
+    return events, None
+
+
+def as_body(feeds: Iterable[Any]) -> bytes:
+    """The SSE body that carries ``feeds`` (data strings, or events with a type)."""
+    lines = []
+    for feed in feeds:
+        data = feed if isinstance(feed, str) else feed.data
+        if not isinstance(feed, str):
+            lines.append(f"event: {feed.event}")
+        lines += [f"data: {line}" for line in data.split("\n")]
+        lines.append("")
+    return ("\n".join(lines) + "\n").encode("utf-8", "surrogatepass")
+
+
 def same_either_way(feeds: Sequence[Any], **options: Any) -> tuple[Outcome, list[str]]:
-    """The outcome of ``feeds`` (the same with and without repeats) and what was decoded."""
+    """The outcome of ``feeds`` (the same with and without repeats) and what was decoded.
+
+    Both ways a parser is fed: feed() one event at a time, and iter_events'
+    pipeline (batches of events) over the SSE body that carries them.
+    """
     parser_class, decoded = counting(ChatStreamParser)
     got = read(parser_class, feeds, **options)
     assert got == read(EveryChunkDecoded, feeds, **options)
+    body = as_body(feeds)
+    assert read_body(ChatStreamParser, body, **options) == read_body(
+        EveryChunkDecoded, body, **options
+    )
     return got, decoded
 
 
@@ -390,6 +420,40 @@ def test_an_error_event_is_an_error_even_if_its_data_repeats() -> None:
     assert error is not None
     assert error[0] is chatsse.APIError  # P3
     assert [e.delta for e in events if isinstance(e, chatsse.OutputTextDelta)] == ["ok", "ok"]
+
+
+def test_a_finished_parser_refuses_a_batch_of_repeats() -> None:
+    # The pipeline's way in (_feed_all) tries repeats first: not on a finished parser.
+    feeds = text_stream(["a", "b"])
+    parser = ChatStreamParser()
+    out: list[ResponseEvent] = []
+    parser._feed_all([*feeds, "[DONE]"], out)
+    assert parser.finished
+    with pytest.raises(chatsse.ParserStateError):
+        parser._feed_all(feeds[1:2], out)
+
+
+def test_an_error_while_reading_a_repeat_ends_the_stream_like_any_other() -> None:
+    # No reading of a repeat raises today (its chunk was read without raising,
+    # and no error depends on the piece); should one, P13 still holds.
+    feeds = text_stream(["a", "b", "c"])
+    parser = ChatStreamParser()
+    out: list[ResponseEvent] = []
+    parser._feed_all(feeds[:3], out)
+    repeat = parser._repeats._repeat if parser._repeats else None
+    assert repeat is not None
+
+    def failing(parser: Any, piece: str, events: list[Any]) -> None:
+        ChatStreamParser._add_text(parser, piece, events)
+        raise chatsse.APIError("failed while reading " + piece)
+
+    repeat.reader = failing
+    with pytest.raises(chatsse.APIError) as raised:
+        parser._feed_all(feeds[3:], out)
+    assert parser.finished
+    assert raised.value.events == (chatsse.OutputTextDelta("c"),)
+    assert [getattr(item, "text", None) for item in raised.value.partial_items] == ["abc"]
+    assert chatsse.OutputTextDelta("c") not in out
 
 
 def test_each_parser_follows_its_own_stream() -> None:

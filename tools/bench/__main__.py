@@ -9,6 +9,8 @@ Markdown (results.md, which the docs' performance page includes). The suites:
 * http       - stream_chat over loopback, next to iter_events in memory
 * latency    - release() on the server -> event yielded, per framing
 * memory     - peak RSS of a long stream; RSS per idle stream
+* instructions - the throughput comparison in instructions counted by
+               callgrind: the same numbers every run (needs valgrind)
 
 Every comparison is a ratio measured in the same run, interleaved, as medians.
 """
@@ -23,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import hostile
+import instructions
 import loopback
 import machine
 import memory
@@ -40,6 +43,7 @@ SUITES: dict[str, Callable[[Settings], report.SuiteResult]] = {
     "http": loopback.run_http,
     "latency": loopback.run_latency,
     "memory": memory.run,
+    "instructions": instructions.run,
 }
 DEFAULT_OUT = Path(__file__).resolve().parent.parent.parent / "docs" / "bench"
 

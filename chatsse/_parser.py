@@ -215,20 +215,23 @@ class ChatStreamParser:
             # first, before _feed's other checks. A repeat is never [DONE], an
             # error event, or data with whitespace around it (P1), which would
             # not match.
-            if repeats is not None and type(sse) is str:
+            if repeats is None or type(sse) is not str:
+                self._feed(sse, out)
+            else:
                 start = len(out)
                 try:
                     if repeats.read(self, sse, out):
-                        continue
+                        continue  # (reading a repeat never ends the stream)
                 except ChatSSEError as error:
                     self._fail(error, out, start)
                     raise
-            self._feed(sse, out)
+                self._feed(sse, out, try_repeat=False)
             if self._state is not _STREAMING:
                 return
 
-    def _feed(self, sse: Any, out: list[ResponseEvent]) -> None:
-        # feed(), appending the events to out.
+    def _feed(self, sse: Any, out: list[ResponseEvent], *, try_repeat: bool = True) -> None:
+        # feed(), appending the events to out; try_repeat=False when the
+        # caller has already tried the event as a repeat.
         if self._state is not _STREAMING:
             raise ParserStateError("feed() called on a finished parser; use one parser per stream")
         event_type: object
@@ -255,7 +258,7 @@ class ChatStreamParser:
             if event_type == "error":  # P3 (Groq)
                 raise _api_error_from_text(data)
             repeats = self._repeats
-            if repeats is not None and repeats.read(self, data, out):
+            if try_repeat and repeats is not None and repeats.read(self, data, out):
                 return  # a chunk read before, with another piece of text (see _repeats)
             chunk = self._decode_object(data)  # P4: None if not a JSON object
             if chunk is not None:

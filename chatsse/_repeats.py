@@ -42,14 +42,15 @@ from collections.abc import Callable
 from json.decoder import scanstring  # type: ignore[attr-defined]  # json's C string scanner
 from typing import Any
 
-# Where the piece of a choice's delta can be, in the order the parser reads
-# them (P7): the first non-empty one is the piece.
+# Where the piece of a choice's delta can be: the first of these holding a
+# non-empty string is the piece (or, failing all, its one tool call's arguments).
 _PIECE_KEYS = ("content", "reasoning_content", "reasoning")
 
 # Per-chunk random padding, a top-level string: OpenAI's and Azure's, Mistral's.
 _PADDING_KEYS = ("obfuscation", "p")
 
-# Made while checking a Repeat: string values no chunk would hold at those places.
+# What a Repeat's check puts in the two places (a chunk that holds one of them
+# there already is not made a Repeat: where the mark landed could not be told).
 _PIECE_MARK = "\x00chatsse piece\x00"
 _PADDING_MARK = "\x00chatsse padding\x00"
 _PIECE_MARK_LITERAL = '"\\u0000chatsse piece\\u0000"'

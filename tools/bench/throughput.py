@@ -15,7 +15,7 @@ import pipelines
 import transcripts
 from report import SuiteResult, Table, Target, at_least, at_most, number
 from settings import Settings
-from timing import interleaved
+from timing import interleaved, interleaved_samples, medians, paired_ratio
 from transcripts import Transcript
 
 CHUNK_SIZE = 1024
@@ -34,12 +34,12 @@ def _transcripts(quick: bool) -> list[Transcript]:
 
 def _measure(
     transcript: Transcript, names: Sequence[str], rounds: int
-) -> tuple[list[bytes], int, dict[str, float]]:
-    """The chunks, how many payloads chatsse decoded in full, each pipeline's median."""
+) -> tuple[list[bytes], int, dict[str, list[float]]]:
+    """The chunks, how many payloads chatsse decoded in full, each pipeline's seconds per round."""
     chunks = transcript.chunks(CHUNK_SIZE)
     decoded = pipelines.check(transcript, chunks, names)
     contenders = {name: partial(pipelines.PIPELINES[name], chunks) for name in names}
-    return chunks, decoded, interleaved(contenders, rounds)
+    return chunks, decoded, interleaved_samples(contenders, rounds)
 
 
 def run(settings: Settings) -> SuiteResult:
@@ -58,8 +58,9 @@ def run(settings: Settings) -> SuiteResult:
         ["transcript", "pipeline", "ms", "µs/event", "MB/s", "× F0", "SDK ÷ this"],
         [],
         notes=[
-            f"median of {settings.rounds} interleaved rounds; "
-            "× F0 = time ÷ F0's time; SDK ÷ this = the openai SDK's time ÷ this pipeline's"
+            f"medians of {settings.rounds} interleaved rounds; × F0 = the median of this "
+            "pipeline's time ÷ F0's in the same round; SDK ÷ this = the median of the openai "
+            "SDK's time ÷ this pipeline's in the same round"
         ],
     )
     if not settings.with_sdk:
@@ -70,7 +71,8 @@ def run(settings: Settings) -> SuiteResult:
     targets: list[Target] = []
     sdk_seconds: dict[str, float] = {}
     for transcript in _transcripts(settings.quick):
-        chunks, decoded, medians = _measure(transcript, names, settings.rounds)
+        chunks, decoded, samples = _measure(transcript, names, settings.rounds)
+        times = medians(samples)
         size = len(transcript.body)
         inputs.rows.append(
             [
@@ -82,20 +84,20 @@ def run(settings: Settings) -> SuiteResult:
                 f"{decoded:,}",
             ]
         )
-        floor = medians[pipelines.F0]
-        sdk = medians.get(pipelines.OPENAI_SDK)
+        sdk = times.get(pipelines.OPENAI_SDK)
         if sdk is not None:
             sdk_seconds[transcript.name] = sdk
         rows: dict[str, dict[str, float | None]] = {}
-        for name, seconds in medians.items():
-            row: dict[str, float | None] = {
+        for name, seconds in times.items():
+            x_f0 = paired_ratio(samples, name, pipelines.F0)
+            sdk_x = paired_ratio(samples, pipelines.OPENAI_SDK, name) if sdk is not None else None
+            rows[name] = {
                 "seconds": seconds,
                 "us_per_event": seconds / transcript.sse_events * 1e6,
                 "mb_per_s": size / seconds / 1e6,
-                "x_f0": seconds / floor,
-                "sdk_x": sdk / seconds if sdk is not None else None,
+                "x_f0": x_f0,
+                "sdk_x": sdk_x,
             }
-            rows[name] = row
             table.rows.append(
                 [
                     transcript.name,
@@ -103,8 +105,8 @@ def run(settings: Settings) -> SuiteResult:
                     number(seconds * 1e3),
                     number(seconds / transcript.sse_events * 1e6),
                     number(size / seconds / 1e6),
-                    f"{seconds / floor:.2f}",
-                    f"{sdk / seconds:.1f}" if sdk is not None else "-",
+                    f"{x_f0:.2f}",
+                    f"{sdk_x:.1f}" if sdk_x is not None else "-",
                 ]
             )
         data[transcript.name] = {
@@ -116,18 +118,19 @@ def run(settings: Settings) -> SuiteResult:
             "pipelines": rows,
         }
         suite, label = "throughput", transcript.name
-        json_time = medians[pipelines.CHATSSE_JSON]
-        targets.append(
-            at_most(suite, f"{label}: chatsse (json) ÷ F0", json_time / floor, JSON_VS_F0, "×")
-        )
-        if pipelines.CHATSSE_ORJSON in medians:
-            ratio = medians[pipelines.CHATSSE_ORJSON] / floor
+        json_ratio = rows[pipelines.CHATSSE_JSON]["x_f0"]
+        assert json_ratio is not None
+        targets.append(at_most(suite, f"{label}: chatsse (json) ÷ F0", json_ratio, JSON_VS_F0, "×"))
+        if pipelines.CHATSSE_ORJSON in rows:
+            ratio = rows[pipelines.CHATSSE_ORJSON]["x_f0"]
+            assert ratio is not None
             targets.append(
                 at_most(suite, f"{label}: chatsse (orjson) ÷ F0", ratio, ORJSON_VS_F0, "×")
             )
-        if sdk is not None:
+        sdk_x = rows[pipelines.CHATSSE_JSON]["sdk_x"]
+        if sdk_x is not None:
             name = f"{label}: openai SDK ÷ chatsse (json)"
-            targets.append(at_least(suite, name, sdk / json_time, SDK_SPEEDUP, "×"))
+            targets.append(at_least(suite, name, sdk_x, SDK_SPEEDUP, "×"))
     measured = []
     for transcript in _transcripts(settings.quick):
         stages = breakdown.stages(transcript.chunks(CHUNK_SIZE), settings.with_orjson)
@@ -152,9 +155,10 @@ def run_scaling(settings: Settings) -> SuiteResult:
         transcript = transcripts.chat(deltas)
         # Fewer rounds for the longer streams: each takes ten times as long as the last.
         rounds = max(3, settings.rounds // (1, 2, 4)[index])
-        _, _, medians = _measure(transcript, names, rounds)
+        _, _, samples = _measure(transcript, names, rounds)
         per_event[deltas] = {
-            name: seconds / transcript.sse_events * 1e6 for name, seconds in medians.items()
+            name: seconds / transcript.sse_events * 1e6
+            for name, seconds in medians(samples).items()
         }
         by_size[str(deltas)] = {
             "bytes": len(transcript.body),

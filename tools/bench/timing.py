@@ -24,6 +24,36 @@ def interleaved_with_cpu(
     contenders: Mapping[str, Callable[[], object]], rounds: int, *, warmup: int = 1
 ) -> tuple[dict[str, float], dict[str, float]]:
     """The median wall-clock seconds, and the median CPU seconds this process used."""
+    wall, cpu = _rounds(contenders, rounds, warmup)
+    return _medians(wall), _medians(cpu)
+
+
+def interleaved_samples(
+    contenders: Mapping[str, Callable[[], object]], rounds: int, *, warmup: int = 1
+) -> dict[str, list[float]]:
+    """Each contender's wall-clock seconds in each of ``rounds`` interleaved rounds, in order."""
+    return _rounds(contenders, rounds, warmup)[0]
+
+
+def medians(samples: Mapping[str, list[float]]) -> dict[str, float]:
+    return _medians(samples)
+
+
+def paired_ratio(samples: Mapping[str, list[float]], name: str, reference: str) -> float:
+    """The median over the rounds of ``name``'s time ÷ ``reference``'s in the same round.
+
+    Each round runs the contenders one after the other, so a slow spell of the
+    machine that lasts a round hits both sides of its ratio; the ratio of two
+    medians taken apart does not cancel it.
+    """
+    return statistics.median(
+        this / other for this, other in zip(samples[name], samples[reference], strict=True)
+    )
+
+
+def _rounds(
+    contenders: Mapping[str, Callable[[], object]], rounds: int, warmup: int
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     names = list(contenders)
     wall: dict[str, list[float]] = {name: [] for name in names}
     cpu: dict[str, list[float]] = {name: [] for name in names}
@@ -38,10 +68,10 @@ def interleaved_with_cpu(
             if number >= warmup:
                 wall[name].append(elapsed)
                 cpu[name].append(used)
-    return _medians(wall), _medians(cpu)
+    return wall, cpu
 
 
-def _medians(samples: dict[str, list[float]]) -> dict[str, float]:
+def _medians(samples: Mapping[str, list[float]]) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in samples.items()}
 
 

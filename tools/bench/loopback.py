@@ -32,7 +32,7 @@ import requests
 import transcripts
 from report import SuiteResult, Table, Target, at_most, number
 from settings import Settings
-from timing import interleaved_with_cpu
+from timing import interleaved_samples_with_cpu, medians, paired_ratio
 
 import chatsse
 from chatsse.testing import ReplayServer
@@ -113,8 +113,8 @@ def run_http(settings: Settings) -> SuiteResult:
             name = framing_name(framing, gzip)
             first_events[name] = []
             contenders[name] = partial(_over_http, url, session, first_events[name])
-        medians, cpu = interleaved_with_cpu(contenders, settings.rounds)
-    memory = medians[IN_MEMORY]
+        samples, cpu_samples = interleaved_samples_with_cpu(contenders, settings.rounds)
+    times, cpu = medians(samples), medians(cpu_samples)
     size, events = len(transcript.body), transcript.sse_events
     table = Table(
         "Loopback HTTP, stream_chat against chatsse serve (another process)",
@@ -122,15 +122,17 @@ def run_http(settings: Settings) -> SuiteResult:
         [],
         notes=[
             f"{transcript.description}, {size:,} bytes written in {CHUNK_SIZE} B writes; "
-            f"median of {settings.rounds} interleaved rounds; one requests.Session per framing",
+            f"medians of {settings.rounds} interleaved rounds; one requests.Session per "
+            "framing; ÷ in memory: the median of this framing's time ÷ the in-memory time "
+            "in the same round",
             "client CPU ms: the CPU time the client process used (the rest of ms is waiting); "
             "first event ms: from sending the request to the first event yielded",
         ],
     )
     data: dict[str, object] = {"bytes": size, "sse_events": events, "rounds": settings.rounds}
     targets: list[Target] = []
-    for name, seconds in medians.items():
-        ratio = seconds / memory
+    for name, seconds in times.items():
+        ratio = paired_ratio(samples, name, IN_MEMORY)
         first = statistics.median(first_events[name]) if name in first_events else None
         data[name] = {
             "first_event_seconds": first,

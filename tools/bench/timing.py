@@ -35,6 +35,13 @@ def interleaved_samples(
     return _rounds(contenders, rounds, warmup)[0]
 
 
+def interleaved_samples_with_cpu(
+    contenders: Mapping[str, Callable[[], object]], rounds: int, *, warmup: int = 1
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """:func:`interleaved_samples`, and the CPU seconds this process used in each."""
+    return _rounds(contenders, rounds, warmup)
+
+
 def medians(samples: Mapping[str, list[float]]) -> dict[str, float]:
     return _medians(samples)
 

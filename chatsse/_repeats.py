@@ -66,6 +66,11 @@ _MAX_TRIES = 3
 # Repeats made in a row that never matched, after which a stream stops making them.
 _GIVE_UP_AFTER = 3
 
+# No Repeat is made of a longer chunk: checking one costs a second decode.
+# Text deltas are well under a kilobyte; the corpus' longest chunks (audio
+# data, search results) are 26 KB.
+_MAX_REPEAT_CHARS = 64 * 1024
+
 _WHITESPACE = " \t\n\r"
 
 Decoder = Callable[[str], "dict[str, Any] | None"]
@@ -187,8 +192,10 @@ class Repeats:
 
     def learn(self, data: str, chunk: dict[str, Any]) -> None:
         """``chunk`` was decoded from ``data`` and read: make it the Repeat if it can be one."""
+        if self._unmatched >= _GIVE_UP_AFTER or len(data) > _MAX_REPEAT_CHARS:
+            return
         found = _piece_of(chunk, self._choice)
-        if found is None or self._unmatched >= _GIVE_UP_AFTER:
+        if found is None:
             return  # the current Repeat stays: a finish or usage chunk ends most streams
         key, piece = found
         cut = _cut(data, chunk, key, piece, self._decode)

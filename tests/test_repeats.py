@@ -235,6 +235,15 @@ def test_a_stream_that_never_repeats_gives_up_after_a_few_tries() -> None:
     assert len(decoded) == 50 + 4
 
 
+def test_a_huge_chunk_is_not_made_a_repeat() -> None:
+    # Checking a repeat decodes its chunk again: not worth it for a huge one.
+    big = "x" * (64 * 1024)
+    feeds = [dumps({"choices": [{"index": 0, "delta": {"content": big + word}}]}) for word in "abc"]
+    (events, _), decoded = same_either_way(feeds)
+    assert chatsse.collect(events).text == big + "a" + big + "b" + big + "c"
+    assert len(decoded) == 3
+
+
 def test_a_chunk_for_another_choice_is_never_a_repeat() -> None:
     feeds = [
         dumps({"choices": [{"index": index, "delta": {"content": word}}]})

@@ -265,7 +265,9 @@ def _cut(
             if padding_place is not None:
                 places.append((padding_place, False))
             places.sort()
-            if _marks_land(data, places, chunk, key=key, padding_key=padding_key, decode=decode):
+            if _marks_land(
+                data, places, chunk, key=key, piece=piece, padding_key=padding_key, decode=decode
+            ):
                 segments, start = [], 0
                 for (begin, end), _ in places:
                     segments.append(data[start:begin])  # up to the value's opening quote
@@ -315,11 +317,12 @@ def _marks_land(
     chunk: dict[str, Any],
     *,
     key: str | None,
+    piece: str,
     padding_key: str | None,
     decode: Decoder,
 ) -> bool:
     """Decoding ``data`` with marks in ``places`` gives ``chunk`` with marks at the piece
-    and the padding, and nothing else changed."""
+    (``piece`` under ``key``) and the padding, and nothing else changed."""
     pieces, start = [], 0
     for (begin, end), is_piece in places:
         pieces.append(data[start : begin - 1])  # up to the opening quote
@@ -335,7 +338,7 @@ def _marks_land(
         piece_key = key if key is not None else "arguments"
         if holder[piece_key] != _PIECE_MARK:
             return False
-        holder[piece_key] = _value_at(chunk, key)
+        holder[piece_key] = piece
         if padding_key is not None:
             if marked.get(padding_key) != _PADDING_MARK:
                 return False
@@ -343,8 +346,3 @@ def _marks_land(
     except (KeyError, IndexError, TypeError):
         return False
     return bool(marked == chunk)
-
-
-def _value_at(chunk: dict[str, Any], key: str | None) -> Any:
-    delta = chunk["choices"][0]["delta"]
-    return delta[key] if key is not None else delta["tool_calls"][0]["function"]["arguments"]

@@ -32,7 +32,6 @@ import pipelines
 import transcripts
 from report import SuiteResult, Table, Target, at_most, number
 from settings import Settings
-from transcripts import Transcript
 
 HERE = Path(__file__).resolve().parent
 # The targets, as in the throughput suite.
@@ -44,16 +43,6 @@ _MARKER = "crc32"  # zlib's C function: the dumps' boundaries
 
 def available() -> bool:
     return shutil.which("valgrind") is not None
-
-
-def _transcript(name: str, quick: bool) -> Transcript:
-    small = {"chat": (200,), "reasoning": (100, 50), "tools": (4, 300)}
-    make = {
-        "chat": transcripts.chat,
-        "reasoning": transcripts.reasoning,
-        "tools": transcripts.tools,
-    }
-    return make[name](*small[name]) if quick else make[name]()
 
 
 def _mark() -> None:
@@ -94,7 +83,7 @@ def _count(transcript: str, names: Sequence[str], quick: bool) -> dict[str, int]
 
 def run(settings: Settings) -> SuiteResult:
     names = pipelines.available(settings.with_orjson, with_sdk=False)
-    which: tuple[str, ...] = ("chat", "reasoning", "tools")
+    which: tuple[str, ...] = transcripts.NAMES
     if settings.quick:  # a smoke test: a short chat, F0 and chatsse
         names, which = [pipelines.F0, pipelines.CHATSSE_JSON], ("chat",)
     table = Table(
@@ -121,7 +110,7 @@ def run(settings: Settings) -> SuiteResult:
     data: dict[str, object] = {}
     targets: list[Target] = []
     for transcript in which:
-        events = _transcript(transcript, settings.quick).sse_events
+        events = transcripts.standard(transcript, settings.quick).sse_events
         per_run = counted[transcript]
         floor = per_run[pipelines.F0]
         data[transcript] = {"sse_events": events, "instructions": per_run}
@@ -146,7 +135,7 @@ def run(settings: Settings) -> SuiteResult:
 
 
 def _worker(transcript: str, quick: bool, names: Sequence[str]) -> None:
-    chunks = _transcript(transcript, quick).chunks(1024)
+    chunks = transcripts.standard(transcript, quick).chunks(1024)
     for name in names:
         run = pipelines.PIPELINES[name]
         _mark()

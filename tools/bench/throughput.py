@@ -27,9 +27,7 @@ SCALING_FLAT = 1.25  # µs per event at the largest size / at the smallest
 
 
 def _transcripts(quick: bool) -> list[Transcript]:
-    if quick:
-        return [transcripts.chat(200), transcripts.reasoning(100, 50), transcripts.tools(4, 300)]
-    return [transcripts.chat(), transcripts.reasoning(), transcripts.tools()]
+    return [transcripts.standard(name, quick) for name in transcripts.NAMES]
 
 
 def _measure(

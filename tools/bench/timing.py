@@ -2,7 +2,8 @@
 
 A round runs each contender once, starting from a different one each round,
 so that a burst of noise (another process, a frequency change) hits them all
-alike; comparisons are ratios of the medians of those rounds.
+alike; a comparison is the median over the rounds of the ratio within each
+round (:func:`paired_ratio`), or, where rounds are not kept, a ratio of medians.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def interleaved_with_cpu(
 ) -> tuple[dict[str, float], dict[str, float]]:
     """The median wall-clock seconds, and the median CPU seconds this process used."""
     wall, cpu = _rounds(contenders, rounds, warmup)
-    return _medians(wall), _medians(cpu)
+    return medians(wall), medians(cpu)
 
 
 def interleaved_samples(
@@ -40,10 +41,6 @@ def interleaved_samples_with_cpu(
 ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """:func:`interleaved_samples`, and the CPU seconds this process used in each."""
     return _rounds(contenders, rounds, warmup)
-
-
-def medians(samples: Mapping[str, list[float]]) -> dict[str, float]:
-    return _medians(samples)
 
 
 def paired_ratio(samples: Mapping[str, list[float]], name: str, reference: str) -> float:
@@ -78,7 +75,8 @@ def _rounds(
     return wall, cpu
 
 
-def _medians(samples: Mapping[str, list[float]]) -> dict[str, float]:
+def medians(samples: Mapping[str, list[float]]) -> dict[str, float]:
+    """Each contender's median."""
     return {name: statistics.median(values) for name, values in samples.items()}
 
 

@@ -251,3 +251,18 @@ def tools(calls: int = 4, arguments_size: int = 2000) -> Transcript:
         finish_reason="tool_calls",
         tool_calls=tool_calls,
     )
+
+
+#: The benchmark's transcripts, in table order.
+NAMES = ("chat", "reasoning", "tools")
+
+
+def standard(name: str, quick: bool = False) -> Transcript:
+    """One of :data:`NAMES` at the benchmark's size, or small for ``--quick``."""
+    if name == "chat":
+        return chat(200) if quick else chat()
+    if name == "reasoning":
+        return reasoning(100, 50) if quick else reasoning()
+    if name == "tools":
+        return tools(4, 300) if quick else tools()
+    raise ValueError(f"no transcript {name!r}; they are {', '.join(NAMES)}")

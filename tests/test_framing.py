@@ -138,6 +138,18 @@ def test_f4_long_events_keep_their_data_and_last_event_type() -> None:
         assert [(e.event, e.data) for e in got] == [("delta", expected), ("message", "after")]
 
 
+def test_f4_a_long_events_type_counts_from_any_of_its_groups() -> None:
+    # The type line is in the first group handed to sseclient-py; lines that
+    # only start like one ("eventful", "events:") in later groups are not.
+    lines = [b"event: error", *[b"data: x"] * (3 * _GROUP_LINES), b"eventful: no", b"events:"]
+    lines[2 * _GROUP_LINES] = b"eventual"
+    body = b"\n".join(lines) + b"\n\n"
+    for chunks in ([body], split_every(body, 100)):
+        got = list(iter_sse(chunks))
+        data = "\n".join(["x"] * (3 * _GROUP_LINES - 1))  # one "data: x" became "eventual"
+        assert [(e.event, e.data) for e in got] == [("error", data)]
+
+
 def test_f4_a_long_event_without_data_dispatches_nothing() -> None:
     body = b": keep-alive\n" * (5 * _GROUP_LINES) + b"event: x\n\ndata: after\n\n"
     assert [(e.event, e.data) for e in iter_sse([body])] == [("message", "after")]

@@ -37,7 +37,6 @@ decodes in all.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from json.decoder import scanstring  # type: ignore[attr-defined]  # json's C string scanner
 from typing import Any
@@ -76,10 +75,6 @@ _WHITESPACE = " \t\n\r"
 Decoder = Callable[[str], "dict[str, Any] | None"]
 
 
-# In a string's characters, a quote (its end, when not escaped), a backslash
-# (an escape) or a control character (invalid).
-_find_special = re.compile(r'["\\\x00-\x1f]').search
-
 #: Reads a piece as the parser would read the chunk's choice with that piece
 #: in it: ``reader(parser, piece, events)``.
 Reader = Callable[[Any, str, "list[Any]"], None]
@@ -113,6 +108,7 @@ class Repeat:
         start = self._start
         after = self._after_first
         last = self._after_last
+        piece: str
         if self._piece_first:
             try:
                 piece, end = scanstring(data, start)
@@ -123,7 +119,12 @@ class Repeat:
                 return None
             if not last:
                 return piece if end + len(after) == len(data) else None
-            end = _padding_end(data, end + len(after), last)
+            # The padding runs from after the piece to where the last segment begins.
+            padding_start = end + len(after)
+            end = len(data) - len(last)
+            if data.endswith(last) and _string_ends_at(data, padding_start, end):
+                return piece
+            return None
         else:
             end = _padding_end(data, start, after)
             if end < 0:
@@ -135,24 +136,29 @@ class Repeat:
             end -= 1
             if not data.startswith(last, end):
                 return None
-        return piece if end + len(last) == len(data) else None  # (-1: no padding end, fails too)
+        return piece if end + len(last) == len(data) else None
 
 
 def _padding_end(data: str, start: int, after: str) -> int:
     """Where the string value starting at ``start`` ends (its closing quote), if
-    it is a valid JSON string followed by ``after``; else -1."""
-    # The first quote followed by ``after``, unless a quote, a backslash or a
-    # control character comes before it: then json's scanner decides.
+    it is a valid JSON string followed by ``after``; else -1 (the chunk is then
+    decoded: never wrong, only slower)."""
     end = data.find(after, start)
-    if end >= 0 and _find_special(data, start, end) is not None:
-        try:
-            _, stop = scanstring(data, start)
-        except ValueError:
-            return -1
-        end = stop - 1
-        if not data.startswith(after, end):
-            return -1
-    return end
+    return end if end >= 0 and _string_ends_at(data, start, end) else -1
+
+
+def _string_ends_at(data: str, start: int, end: int) -> bool:
+    """Whether the JSON string value starting at ``start`` ends with the quote at ``end``."""
+    # Padding is letters and digits: then it holds no quote, backslash or
+    # control character, and that is enough. Anything else, json's scanner reads.
+    if data[start:end].isalnum():
+        return True
+    stop: int
+    try:
+        _, stop = scanstring(data, start)
+    except ValueError:
+        return False
+    return stop - 1 == end
 
 
 class Repeats:

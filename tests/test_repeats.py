@@ -325,6 +325,54 @@ def test_the_end_of_padding_is_where_json_says(rest: str) -> None:
     assert chatsse.collect(events).text in ("aaa", "aaaa")
 
 
+@pytest.mark.parametrize(
+    ("first", "later", "valid"),
+    [
+        pytest.param(
+            PADDED + 'first"}}]}',
+            '{"obfuscation":"p\\","choices":[{"index":0,"delta":{"content":"wxyz"}}]}',
+            False,
+            id="padding first, ending in a backslash: not JSON",
+        ),
+        pytest.param(
+            PADDED + 'first"}}]}',
+            '{"obfuscation":"p\\q","choices":[{"index":0,"delta":{"content":"x"}}]}',
+            False,
+            id="padding first, an invalid escape: not JSON",
+        ),
+        pytest.param(
+            PADDED + 'first"}}]}',
+            '{"obfuscation":"p-_\\/\\u00e9","choices":[{"index":0,"delta":{"content":"x"}}]}',
+            True,
+            id="padding first, not letters and digits",
+        ),
+        pytest.param(
+            HEAD + 'first"}}],"obfuscation":"xyz","o":"q"}',
+            HEAD + 'x"}}],"obfuscation":"p\\","o":"q"}',
+            False,
+            id="keys after the padding, which ends in a backslash: not JSON",
+        ),
+        pytest.param(
+            HEAD + 'first"}}],"obfuscation":"xyz","o":"q"}',
+            HEAD + 'x"}}],"obfuscation":"p+/=\\"\\u00e9","o":"q"}',
+            True,
+            id="keys after the padding, not letters and digits",
+        ),
+    ],
+)
+def test_padding_that_is_not_letters_and_digits_is_read_as_json_says(
+    first: str, later: str, valid: bool
+) -> None:
+    # Padding is read quickly when it is letters and digits; any other is
+    # read by json's scanner, and still repeats when it is valid.
+    (events, _), decoded = same_either_way([first, first, later, first])
+    if valid:
+        assert chatsse.collect(events).text == "firstfirstxfirst"
+        assert later not in decoded
+    else:
+        assert chatsse.collect(events).text == "firstfirstfirst"
+
+
 def test_a_key_slipped_in_through_the_padding_is_read() -> None:
     first = HEAD + 'a"}}],"obfuscation":"xyz"}'
     usage = '{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6}'

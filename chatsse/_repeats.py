@@ -87,7 +87,16 @@ class Repeat:
     or the other way round (``piece_first``).
     """
 
-    __slots__ = ("_after_first", "_after_last", "_head", "_piece_first", "_start", "reader")
+    __slots__ = (
+        "_after_first",
+        "_after_first_size",
+        "_after_last",
+        "_after_last_size",
+        "_head",
+        "_piece_first",
+        "_start",
+        "reader",
+    )
 
     def __init__(self, segments: tuple[str, ...], piece_first: bool, reader: Reader) -> None:
         # segments: the text around the values, each value cut just inside its quotes.
@@ -96,6 +105,8 @@ class Repeat:
         # What follows a value: its closing quote, then the next segment.
         self._after_first = '"' + segments[1]
         self._after_last = '"' + segments[2] if len(segments) == 3 else ""  # "": one value
+        self._after_first_size = len(self._after_first)
+        self._after_last_size = len(self._after_last)
         self._piece_first = piece_first
         self.reader = reader
 
@@ -117,12 +128,16 @@ class Repeat:
             end -= 1  # its closing quote
             if not data.startswith(after, end):
                 return None
+            padding_start = end + self._after_first_size
             if not last:
-                return piece if end + len(after) == len(data) else None
-            # The padding runs from after the piece to where the last segment begins.
-            padding_start = end + len(after)
-            end = len(data) - len(last)
-            if data.endswith(last) and _string_ends_at(data, padding_start, end):
+                return piece if padding_start == len(data) else None
+            # The padding runs from there to where the last segment begins
+            # (letters and digits, the usual padding, checked here at once).
+            padding_end = len(data) - self._after_last_size
+            if data.endswith(last) and (
+                data[padding_start:padding_end].isalnum()
+                or _string_ends_at(data, padding_start, padding_end)
+            ):
                 return piece
             return None
         else:

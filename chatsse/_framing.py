@@ -48,9 +48,10 @@ from ._errors import StreamError
 DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024
 
 #: The limit on the number of lines of one SSE event. Real events have a few;
-#: sseclient-py costs under a microsecond per line, so this bounds one hostile
-#: event to about a second at most (F4) while a million lines pass.
-MAX_EVENT_LINES = 1 << 20
+#: sseclient-py costs up to a microsecond per line on a slow or busy machine,
+#: so this keeps one hostile event at about half a second (F4), leaving room
+#: under the second that F4 allows.
+MAX_EVENT_LINES = 1 << 19
 
 # Lines per chunk handed to sseclient-py for a long event: its per-event cost
 # grows with (lines x bytes), so a group of 64 lines costs at most 32 copies

@@ -131,11 +131,10 @@ class Repeat:
             padding_start = end + self._after_first_size
             if not last:
                 return piece if padding_start == len(data) else None
-            # The padding runs from there to where the last segment begins
-            # (letters and digits, the usual padding, checked here at once).
+            # The padding runs from there to where the last segment begins.
             padding_end = len(data) - self._after_last_size
             if data.endswith(last) and (
-                data[padding_start:padding_end].isalnum()
+                data[padding_start:padding_end].isalnum()  # (see _padding_end)
                 or _string_ends_at(data, padding_start, padding_end)
             ):
                 return piece
@@ -145,13 +144,13 @@ class Repeat:
             if end < 0:
                 return None
             try:
-                piece, end = scanstring(data, end + len(after))
+                piece, end = scanstring(data, end + self._after_first_size)
             except ValueError:
                 return None
             end -= 1
             if not data.startswith(last, end):
                 return None
-        return piece if end + len(last) == len(data) else None
+        return piece if end + self._after_last_size == len(data) else None
 
 
 def _padding_end(data: str, start: int, after: str) -> int:
@@ -159,15 +158,15 @@ def _padding_end(data: str, start: int, after: str) -> int:
     it is a valid JSON string followed by ``after``; else -1 (the chunk is then
     decoded: never wrong, only slower)."""
     end = data.find(after, start)
-    return end if end >= 0 and _string_ends_at(data, start, end) else -1
+    if end < 0:
+        return -1
+    # Padding is letters and digits: then it holds no quote, backslash or
+    # control character, and that is enough. Anything else, json's scanner reads.
+    return end if data[start:end].isalnum() or _string_ends_at(data, start, end) else -1
 
 
 def _string_ends_at(data: str, start: int, end: int) -> bool:
     """Whether the JSON string value starting at ``start`` ends with the quote at ``end``."""
-    # Padding is letters and digits: then it holds no quote, backslash or
-    # control character, and that is enough. Anything else, json's scanner reads.
-    if data[start:end].isalnum():
-        return True
     stop: int
     try:
         _, stop = scanstring(data, start)

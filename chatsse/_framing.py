@@ -97,9 +97,11 @@ class _LongEvent:
         self.event = event  # its lines, LF-separated, no blank line at the end
 
     def groups(self) -> Iterator[bytes]:
-        event = self.event
-        last_type_line = _last_event_type_line(event)
-        found = _line_groups(event + b"\n")
+        # One copy with an LF on each side serves both searches: every line
+        # then starts after an LF and ends with one.
+        lines = b"\n" + self.event + b"\n"
+        last_type_line = _last_event_type_line(lines)
+        found = _line_groups(lines, 1)
         group = next(found).group()
         for following in found:
             yield group + b"data:\n\n"
@@ -313,10 +315,11 @@ def _valid_utf8(data: bytes) -> bytes:
     return data
 
 
-def _last_event_type_line(event: bytes) -> bytes | None:
-    # The last line whose field name is "event" (field names are case-sensitive).
-    lines = _event_type_lines(b"\n" + event)
-    return lines[-1][1:] if lines else None
+def _last_event_type_line(lines: bytes) -> bytes | None:
+    # The last line whose field name is "event" (field names are case-sensitive)
+    # of an event's lines, each following an LF.
+    found = _event_type_lines(lines)
+    return found[-1][1:] if found else None
 
 
 class ServerSentEvent(Protocol):

@@ -258,10 +258,14 @@ class _Framer:
         events = _split_events(_valid_utf8(block))
         events.pop()  # the b"" after the last blank line
         short = self._short_event_bytes
-        if len(block) > short and max(map(len, events)) > short:
-            return self._check_events(events)
-        if b"\n" in b"".join(events):  # some event has several lines: each goes alone
-            return [_Lines(event) if b"\n" in event else event for event in events]
+        if len(block) > short:
+            for event in events:  # (a loop: max() parses its arguments slowly)
+                if len(event) > short:
+                    return self._check_events(events)
+        # Some event has several lines: each goes alone. (find, not "in": a bytes
+        # operand of "in" is first tried as an int, which costs an exception.)
+        if b"".join(events).find(b"\n") >= 0:
+            return [_Lines(event) if event.find(b"\n") >= 0 else event for event in events]
         if len(events) <= _RUN_EVENTS:
             return [b"\n".join(events)]
         return [
@@ -275,7 +279,7 @@ class _Framer:
         short = self._short_event_bytes
         for event in events:
             if len(event) <= short:
-                frames.append(_Lines(event) if b"\n" in event else event)
+                frames.append(_Lines(event) if event.find(b"\n") >= 0 else event)
                 continue
             event = event.lstrip(b"\n")  # noqa: PLW2901 - the same event, its blank lines dropped
             if len(event) + 1 > self._max_event_bytes:

@@ -500,14 +500,6 @@ class ChatStreamParser:
         if merged is not None and self._tool_call_deltas:
             _announce_arguments(*merged, out)
 
-    def _merge_tool_call(
-        self, call_id: object, index: object, name: object, arguments: str, out: list[ResponseEvent]
-    ) -> None:
-        # _add_tool_call_fragment for a fragment's fields, read already.
-        merged = self._tool_calls.merge(call_id, index, name, arguments)
-        if self._tool_call_deltas:
-            _announce_arguments(*merged, out)
-
     def _close_reasoning(self, out: list[ResponseEvent]) -> None:
         if self._reasoning is not None:
             out.append(OutputItemDone(self._reasoning.to_item()))
@@ -593,7 +585,10 @@ def _reader_for(choice: dict[str, Any], key: str | None) -> Reader:
             def add_arguments(
                 parser: ChatStreamParser, piece: str, out: list[ResponseEvent]
             ) -> None:
-                parser._merge_tool_call(call_id, index, name, piece, out)
+                # _add_tool_call_fragment, the fragment's fields read already.
+                merged = parser._tool_calls.merge(call_id, index, name, piece)
+                if parser._tool_call_deltas:
+                    _announce_arguments(*merged, out)
 
             return add_arguments
 

@@ -87,6 +87,8 @@ def test_quick_run_writes_every_suite_as_json_and_markdown(tmp_path: Path) -> No
         for row in pipelines.values():
             assert isinstance(row["us_per_event"], float)
             assert isinstance(row["x_f0"], float)
+            low, high = row["x_f0_quartiles"]
+            assert low <= row["x_f0"] <= high  # the median lies between the quartiles
 
     markdown = (tmp_path / "results.md").read_text()
     assert "Machine: " in markdown

@@ -15,7 +15,13 @@ import pipelines
 import transcripts
 from report import SuiteResult, Table, Target, at_least, at_most, number
 from settings import Settings
-from timing import interleaved, interleaved_samples, medians, paired_ratio
+from timing import (
+    interleaved,
+    interleaved_samples,
+    medians,
+    paired_ratio,
+    paired_ratio_quartiles,
+)
 from transcripts import Transcript
 
 CHUNK_SIZE = 1024
@@ -53,12 +59,23 @@ def run(settings: Settings) -> SuiteResult:
     )
     table = Table(
         "Throughput in memory, iter_events",
-        ["transcript", "pipeline", "ms", "µs/event", "MB/s", "× F0", "SDK ÷ this"],
+        [
+            "transcript",
+            "pipeline",
+            "ms",
+            "µs/event",
+            "MB/s",
+            "× F0",
+            "× F0, middle half",
+            "SDK ÷ this",
+        ],
         [],
         notes=[
             f"medians of {settings.rounds} interleaved rounds; × F0 = the median of this "
             "pipeline's time ÷ F0's in the same round; SDK ÷ this = the median of the openai "
-            "SDK's time ÷ this pipeline's in the same round"
+            "SDK's time ÷ this pipeline's in the same round",
+            "× F0, middle half: the first to the third quartile of the rounds' ratios, how "
+            "far the machine's noise moved the ratio in this run",
         ],
     )
     if not settings.with_sdk:
@@ -88,12 +105,14 @@ def run(settings: Settings) -> SuiteResult:
         rows: dict[str, dict[str, float | None]] = {}
         for name, seconds in times.items():
             x_f0 = paired_ratio(samples, name, pipelines.F0)
+            low, high = paired_ratio_quartiles(samples, name, pipelines.F0)
             sdk_x = paired_ratio(samples, pipelines.OPENAI_SDK, name) if sdk is not None else None
             rows[name] = {
                 "seconds": seconds,
                 "us_per_event": seconds / transcript.sse_events * 1e6,
                 "mb_per_s": size / seconds / 1e6,
                 "x_f0": x_f0,
+                "x_f0_quartiles": [low, high],
                 "sdk_x": sdk_x,
             }
             table.rows.append(
@@ -104,6 +123,7 @@ def run(settings: Settings) -> SuiteResult:
                     number(seconds / transcript.sse_events * 1e6),
                     number(size / seconds / 1e6),
                     f"{x_f0:.2f}",
+                    f"{low:.2f} to {high:.2f}",
                     f"{sdk_x:.1f}" if sdk_x is not None else "-",
                 ]
             )

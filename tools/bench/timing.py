@@ -50,9 +50,26 @@ def paired_ratio(samples: Mapping[str, list[float]], name: str, reference: str) 
     machine that lasts a round hits both sides of its ratio; the ratio of two
     medians taken apart does not cancel it.
     """
-    return statistics.median(
-        this / other for this, other in zip(samples[name], samples[reference], strict=True)
-    )
+    return statistics.median(_ratios(samples, name, reference))
+
+
+def paired_ratio_quartiles(
+    samples: Mapping[str, list[float]], name: str, reference: str
+) -> tuple[float, float]:
+    """The first and third quartiles of the ratios :func:`paired_ratio` takes the median of.
+
+    Half the rounds fall between them: how far the machine's noise moves a ratio
+    within one run.
+    """
+    ratios = _ratios(samples, name, reference)
+    if len(ratios) < 2:
+        return ratios[0], ratios[0]
+    first, _, third = statistics.quantiles(ratios, n=4)
+    return first, third
+
+
+def _ratios(samples: Mapping[str, list[float]], name: str, reference: str) -> list[float]:
+    return [this / other for this, other in zip(samples[name], samples[reference], strict=True)]
 
 
 def _rounds(

@@ -38,6 +38,7 @@ OVERLOADED = Reply.error(503, "Overloaded")
 with ReplayServer(OVERLOADED, RATE_LIMITED, BODY) as server, session_with_retries() as session:
     started = time.monotonic()
     result = chatsse.collect(chatsse.stream_chat(server.chat_url, REQUEST, session=session))
+    server.wait_responses(3, timeout=5)  # each is recorded once the server is done with it
     print(f"{result.text!r} after {[r.status for r in server.responses]}")
     print(f"    waited at least the Retry-After second: {time.monotonic() - started >= 1}")
 

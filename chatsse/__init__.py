@@ -36,6 +36,7 @@ from ._events import (
     TokenUsage,
 )
 from ._framing import DEFAULT_MAX_EVENT_BYTES, MAX_EVENT_LINES
+from ._json import MAX_JSON_DEPTH
 from ._parser import ChatStreamParser
 from ._serialize import from_dict, to_dict
 from ._version import __version__
@@ -44,6 +45,7 @@ from ._web import decode_frames, sse_frames
 __all__ = [
     "DEFAULT_MAX_EVENT_BYTES",
     "MAX_EVENT_LINES",
+    "MAX_JSON_DEPTH",
     "APIError",
     "ByteSource",
     "ChatResult",

@@ -99,7 +99,7 @@ class _LongEvent:
     def groups(self) -> Iterator[bytes]:
         # One copy with an LF on each side serves both searches: every line
         # then starts after an LF and ends with one.
-        lines = b"\n" + self.event + b"\n"
+        lines = b"\n" + _valid_utf8(self.event) + b"\n"
         last_type_line = _last_event_type_line(lines)
         found = _line_groups(lines, 1)
         group = next(found).group()
@@ -151,7 +151,7 @@ class _Framer:
             for frame in batch:
                 if isinstance(frame, bytes):
                     self.kind = _RUN
-                    yield frame
+                    yield _valid_utf8(frame)
                 else:
                     yield from self._special(frame)
 
@@ -166,7 +166,7 @@ class _Framer:
             raise frame  # only now: the events before it have been delivered
         if isinstance(frame, _Lines):
             self.kind = _EVENT
-            yield frame.event
+            yield _valid_utf8(frame.event)
             return
         # The bridge reads kind while this generator is suspended at the
         # yield, so it must be set before each group goes out.
@@ -255,7 +255,9 @@ class _Framer:
     def _events_of(self, block: bytes) -> Sequence[_Frame]:
         """The frames of a block that ends with a blank line: runs of one-line events, or
         each event alone (without its blank line) when some event has several lines."""
-        events = _split_events(_valid_utf8(block))
+        # Sizes are those of the bytes received: invalid UTF-8 is replaced
+        # (F2) only as each frame is handed over.
+        events = _split_events(block)
         events.pop()  # the b"" after the last blank line
         short = self._short_event_bytes
         if len(block) > short:
@@ -301,7 +303,7 @@ class _Framer:
 
 
 def _as_bytes(chunk: object) -> bytes:
-    if isinstance(chunk, (bytearray, memoryview)):
+    if isinstance(chunk, (bytes, bytearray, memoryview)):  # bytes: a subclass of it
         return bytes(chunk)
     raise TypeError(f"SSE input must be bytes chunks, got {type(chunk).__name__}")
 

@@ -11,10 +11,15 @@ surrogates): any payload orjson rejects is decoded again by ``json``, which
 decides (P4). orjson also reads integers beyond 64 bits as floats, where
 ``json`` keeps them exact: payloads holding a run of 19 digits or more go to
 ``json`` directly. For everything else both give equal Python values (the
-test suite checks it over the whole corpus and random documents). The one
-difference left is nesting deeper than about a thousand levels, where
-``json`` itself fails or not depending on the interpreter's recursion limit
-and the depth of the calling code.
+test suite checks it over the whole corpus and random documents).
+
+Nesting is bounded (:data:`MAX_JSON_DEPTH`): a payload nested deeper is not
+read, as if it were not JSON (P4). orjson reads up to 1,024 levels, and
+``json`` as deep as the interpreter's recursion limit and the caller's stack
+allow, so without a bound the answer would depend on both; and every step
+after decoding that walks a value (turning tool-call arguments sent as JSON
+back into text, the message of an error, the check of a repeat) recurses
+too, where a value a thousand levels deep would run out of stack.
 """
 
 from __future__ import annotations
@@ -41,6 +46,31 @@ _scan_once = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # set i
 #: Which decoder :func:`decode_object` uses: ``"orjson"`` or ``"json"``.
 DECODER = "json" if orjson is None else "orjson"
 
+#: The deepest nesting of a payload that is read, its top-level object
+#: counting as the first level; a deeper one is skipped as not JSON (P4).
+#: Chunks nest a handful of levels.
+MAX_JSON_DEPTH = 256
+
+
+def nested_too_deep(data: str, value: object) -> bool:
+    """Whether ``value``, decoded from ``data``, nests deeper than :data:`MAX_JSON_DEPTH`."""
+    # Each level opens a bracket: a payload with few of them is not too deep,
+    # which two counts in C tell (a short one needs not even those).
+    if len(data) <= 2 * MAX_JSON_DEPTH or data.count("[") + data.count("{") <= MAX_JSON_DEPTH:
+        return False
+    # A level at a time, without recursion: the containers one level further down.
+    level = [value] if type(value) is dict or type(value) is list else []
+    for _ in range(MAX_JSON_DEPTH):
+        level = [
+            child
+            for container in level
+            for child in (container.values() if type(container) is dict else container)
+            if type(child) is dict or type(child) is list
+        ]
+        if not level:
+            return False
+    return True
+
 
 def stdlib_decode_object(data: str) -> dict[str, Any] | None:
     """``data`` (stripped) as a JSON object, or None (logged) if it is not one (P4)."""
@@ -52,8 +82,16 @@ def stdlib_decode_object(data: str) -> dict[str, Any] | None:
     if end != len(data):
         logger.debug("skipping SSE data that is not JSON (extra data): %.200r", data)
         return None
+    return _object_or_none(data, value)
+
+
+def _object_or_none(data: str, value: object) -> dict[str, Any] | None:
+    """``value`` if it is an object nested no deeper than the bound, else None (logged)."""
     if type(value) is not dict:
         logger.debug("skipping SSE data that is not a JSON object: %.200r", data)
+        return None
+    if nested_too_deep(data, value):
+        logger.debug("skipping SSE data nested over %d levels: %.200r", MAX_JSON_DEPTH, data)
         return None
     return value
 
@@ -77,10 +115,7 @@ def _orjson_decode_object(data: str) -> dict[str, Any] | None:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return stdlib_decode_object(data)  # json may accept it: it decides
-    if type(value) is not dict:
-        logger.debug("skipping SSE data that is not a JSON object: %.200r", data)
-        return None
-    return value
+    return _object_or_none(data, value)
 
 
 #: ``data`` (stripped) as a JSON object, or None if it is not one (P4).

@@ -51,7 +51,7 @@ from ._events import (
     ResponseItem,
     TokenUsage,
 )
-from ._json import decode_object
+from ._json import decode_object, nested_too_deep
 from ._repeats import Reader, Repeats
 from ._tool_calls import PendingCall, ToolCallAccumulator
 
@@ -633,6 +633,8 @@ def _api_error_from_text(text: str) -> APIError:
     try:
         payload = json.loads(text)
     except (ValueError, RecursionError):
+        return APIError(text, raw=text)
+    if nested_too_deep(text, payload):  # (as chunks are: see MAX_JSON_DEPTH)
         return APIError(text, raw=text)
     if isinstance(payload, dict) and payload.get("error") is not None:
         return _api_error_from_object(payload["error"])

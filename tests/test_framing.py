@@ -77,6 +77,29 @@ def test_f3_the_limit_is_on_the_event_not_the_stream() -> None:
         list(iter_sse(split_every(one, 7), max_event_bytes=100))
 
 
+def test_f3_the_limit_counts_the_bytes_received_not_their_replacements() -> None:
+    # Invalid UTF-8 becomes U+FFFD (F2), three bytes for one invalid byte: the
+    # limit is on what the peer sent, whatever else shares its chunk (F1).
+    small = sse_body(text_chunk("a"), done=False)
+    invalid = b'data: {"choices":[{"delta":{"content":"' + b"\xff" * 30 + b'"}}]}\n\n'
+    assert len(invalid) - 1 <= 100 < len(invalid) - 1 + 2 * 30
+    for chunks in ([small + invalid], [small, invalid], split_every(small + invalid, 1)):
+        assert text_of(events(chunks, max_event_bytes=100)) == "a" + "\ufffd" * 30
+    over = b"data: " + b"\xff" * 95 + b"\n\n"  # 101 bytes before the blank line
+    for chunks in ([small + over], [small, over], split_every(small + over, 1)):
+        got, error = events_until_error(chunks, max_event_bytes=100)
+        assert isinstance(error, StreamError)
+        assert text_of(got) == "a"
+
+
+def test_f3_an_event_of_invalid_bytes_under_the_default_bound_passes() -> None:
+    # 6 MiB of invalid bytes: 18 MiB once replaced, still under the bound as sent.
+    count = 6 * 1024 * 1024
+    body = b'data: {"choices":[{"delta":{"content":"' + b"\xff" * count + b'"}}]}\n\n'
+    result = chatsse.collect(chatsse.iter_events(split_every(body, 64 * 1024)))
+    assert result.text == "\ufffd" * count
+
+
 def test_f3_an_oversized_event_among_small_ones_in_one_chunk() -> None:
     small = b'data: {"choices":[{"delta":{"content":"ok"}}]}\n\n'
     big = b"data: " + b"y" * 5000 + b"\n\n"
@@ -301,6 +324,14 @@ def test_iter_events_reads_a_real_binary_file(tmp_path: os.PathLike[str]) -> Non
 def test_iter_events_rejects_text_and_non_bytes_with_type_error(bad: object) -> None:
     with pytest.raises(TypeError):
         list(chatsse.iter_events(bad))  # type: ignore[arg-type]
+
+
+def test_iter_events_takes_chunks_of_a_bytes_subclass() -> None:
+    class Chunk(bytes):
+        pass
+
+    assert text_of(events([Chunk(BODY)])) == "hello"
+    assert text_of(events(Chunk(BODY))) == "hello"
 
 
 def test_iter_events_checks_its_options_at_call_time() -> None:

@@ -92,6 +92,19 @@ def test_both_decoders_reject_the_same_payloads(data: str) -> None:
     assert _json.stdlib_decode_object(data) is None
 
 
+@pytest.mark.parametrize("depth", [2, _json.MAX_JSON_DEPTH, _json.MAX_JSON_DEPTH + 1, 1000, 1030])
+def test_both_decoders_skip_a_payload_nested_deeper_than_the_bound(depth: int) -> None:
+    # An object holding arrays depth - 1 deep: depth levels in all. Past the
+    # bound, neither decoder reads it, however deep each could go.
+    data = '{"d":' + "[" * (depth - 1) + "]" * (depth - 1) + "}"
+    if depth > _json.MAX_JSON_DEPTH:
+        assert _json.decode_object(data) is None
+        assert _json.stdlib_decode_object(data) is None
+    else:
+        assert same_value(_json.decode_object(data), _json.stdlib_decode_object(data))
+        assert _json.decode_object(data) is not None
+
+
 json_values = st.recursive(
     st.none()
     | st.booleans()

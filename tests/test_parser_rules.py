@@ -12,6 +12,7 @@ from helpers import events, sse_body
 from sseclient import Event
 
 from chatsse import (
+    MAX_JSON_DEPTH,
     APIError,
     ChatStreamParser,
     Completed,
@@ -187,6 +188,68 @@ def test_p4_json_that_is_not_an_object_is_skipped(value: str) -> None:
 
 def test_p4_absurdly_nested_json_is_skipped_not_a_crash() -> None:
     assert len(run("[" * 100_000 + "]" * 100_000)) == 1
+
+
+def nested(depth: int) -> str:
+    """A JSON value ``depth`` arrays deep."""
+    return "[" * depth + "]" * depth
+
+
+class EveryChunkDecoded(ChatStreamParser):
+    _follow_repeats = False
+
+
+# Chunks that hold a deep value where the parser reads it, or beside what it
+# reads: each read step (the tool call's arguments made JSON text, the error's
+# message, the repeat check comparing decoded chunks) must not run out of stack.
+DEEP_CHUNKS = [
+    '{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c","function":'
+    '{"name":"f","arguments":DEEP}}]}}]}',
+    '{"error":DEEP}',
+    '{"choices":[{"index":0,"delta":{},"error":DEEP}]}',
+    '{"choices":[{"index":0,"delta":{"content":"hi"}}],"x":DEEP}',
+]
+
+
+@pytest.mark.parametrize("chunk", DEEP_CHUNKS)
+@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH, 990, 1000, 1020])
+@pytest.mark.parametrize("parser_class", [ChatStreamParser, EveryChunkDecoded])
+def test_p4_a_chunk_nested_deeper_than_the_bound_is_skipped(
+    chunk: str, depth: int, parser_class: type[ChatStreamParser]
+) -> None:
+    # Nested past MAX_JSON_DEPTH (the top-level object is the first level), a
+    # chunk counts as not JSON, whichever decoder runs and however deep the
+    # caller's stack: never a RecursionError.
+    parser = parser_class()
+    got = feed_all(parser, delta(content="a"), chunk.replace("DEEP", nested(depth)))
+    got += feed_all(parser, delta(content="b")) + parser.end()
+    assert deltas_of(got) == "ab"
+    assert not any(isinstance(item, FunctionCall) for item in done_items(got))
+
+
+def test_p4_a_chunk_nested_to_the_bound_is_read() -> None:
+    # The arguments sit 7 levels down (object, choices, choice, delta,
+    # tool_calls, call, function): with MAX_JSON_DEPTH - 7 more, the chunk is
+    # exactly as deep as the bound.
+    arguments = nested(MAX_JSON_DEPTH - 7)
+    calls = run(DEEP_CHUNKS[0].replace("DEEP", arguments))
+    assert done_items(calls) == [FunctionCall(name="f", arguments=arguments, call_id="c")]
+    beside = run(DEEP_CHUNKS[3].replace("DEEP", nested(MAX_JSON_DEPTH - 1)))
+    assert deltas_of(beside) == "hi"
+
+
+@pytest.mark.parametrize("chunk", DEEP_CHUNKS[1:3])
+def test_p5_an_error_nested_to_the_bound_raises(chunk: str) -> None:
+    with pytest.raises(APIError, match=r"^error: \[\[\[.*\.\.\.$"):
+        run(chunk.replace("DEEP", nested(MAX_JSON_DEPTH - 3)))
+
+
+@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH, 990, 1000, 100_000])
+def test_p3_an_error_event_nested_too_deep_raises_with_its_text(depth: int) -> None:
+    data = '{"error":' + nested(depth) + "}"
+    with pytest.raises(APIError) as caught:
+        ChatStreamParser().feed(Event(event="error", data=data))
+    assert caught.value.message == data
 
 
 # -- P5 ---------------------------------------------------------------------------
@@ -854,6 +917,14 @@ def test_tool_call_deltas_report_each_argument_piece() -> None:
 def test_tool_call_deltas_are_off_by_default() -> None:
     got = run(tc(index=0, id="c", function={"name": "f", "arguments": "{}"}))
     assert not any(isinstance(e, FunctionCallArgumentsDelta) for e in got)
+
+
+def test_p7_an_empty_reasoning_content_counts_as_absent() -> None:
+    # P7 step 1 reads reasoning_content "if a string", else reasoning. An empty
+    # one could never produce an event (P7a), so a reasoning beside it is read
+    # rather than lost (docs/behaviour.rst says so).
+    got = run(delta(reasoning_content="", reasoning="think"), delta(reasoning_content="on"))
+    assert [e.delta for e in got if isinstance(e, ReasoningContentDelta)] == ["think", "on"]
 
 
 def test_p7_a_reasoning_delta_beside_another_field_reads_both() -> None:

@@ -45,7 +45,9 @@ _ERROR_BODY_LIMIT = 64 * 1024
 _DRAIN_TIMEOUT = 0.05
 _DRAIN_LIMIT = 64 * 1024
 
-_TRANSPORT_ERRORS = (urllib3.exceptions.HTTPError, OSError)
+# What reading the body raises when the connection fails or the server breaks
+# the HTTP framing: ValueError is http.client's for a negative chunk size.
+_TRANSPORT_ERRORS = (urllib3.exceptions.HTTPError, OSError, ValueError)
 
 
 class SSETelemetry(Protocol):
@@ -142,12 +144,20 @@ class ChatStream:
         self._events = events
         self._progress = progress
         self._owned_session = session
+        self._closing = False  # close() was called
 
     def __iter__(self) -> ChatStream:
         return self
 
     def __next__(self) -> ResponseEvent:
-        return next(self._events)
+        try:
+            return next(self._events)
+        except ValueError:
+            if self._closing:
+                # close(), in another thread, is running the reader's clean-up
+                # ("generator already executing"): the stream is over.
+                raise StopIteration from None
+            raise
 
     @property
     def stats(self) -> StreamStats:
@@ -157,6 +167,7 @@ class ChatStream:
     def close(self) -> None:
         """Stop reading and release the connection. Safe to call at any time, repeatedly,
         and from another thread than the one iterating (a web server's, say)."""
+        self._closing = True
         try:
             self._events.close()  # runs the reader's clean-up if it had started
         except ValueError:
@@ -233,20 +244,14 @@ def stream_chat(
     logger.debug("POST %s", where)
     progress = _Progress(time.perf_counter())
     try:
-        response = http.post(
-            url,
-            json=body,
-            headers=request_headers,
-            stream=True,
-            timeout=(connect_timeout, idle_timeout),
-        )
+        response = _post(http, url, body, request_headers, (connect_timeout, idle_timeout))
     except BaseException as error:
         if owned_session is not None:
             owned_session.close()
         failure = _request_error(error, where, connect_timeout)
         if failure is error:
             raise  # the caller's own mistake, or KeyboardInterrupt: as it came
-        raise failure from error
+        raise failure from (error.__cause__ if isinstance(error, _SendError) else error)
 
     try:
         events = _response_events(
@@ -266,6 +271,32 @@ def stream_chat(
     return ChatStream(response, events, progress, owned_session)
 
 
+class _SendError(Exception):
+    """Sending the request failed, after the caller's arguments made a valid one."""
+
+
+def _post(
+    http: requests.Session,
+    url: str,
+    body: dict[str, Any],
+    headers: Mapping[str, str],
+    timeout: tuple[float, float],
+) -> requests.Response:
+    """``http.post(...)``, in its two steps: what fails in preparing the request is
+    the caller's (an invalid URL or header, a body that is not JSON) and raised as
+    it came; what fails in sending it, redirects included, is the connection's or
+    the server's (an invalid Location or Content-Length), raised as a _SendError."""
+    prepared = http.prepare_request(requests.Request("POST", url, json=body, headers=headers))
+    assert prepared.url is not None
+    settings = http.merge_environment_settings(prepared.url, {}, True, None, None)
+    try:
+        return http.send(prepared, timeout=timeout, allow_redirects=True, **settings)
+    except (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout):
+        raise
+    except Exception as error:
+        raise _SendError(error) from error
+
+
 def _request_error(error: BaseException, where: str, connect_timeout: float) -> BaseException:
     if isinstance(error, requests.exceptions.ConnectTimeout):
         return StreamError(f"could not connect to {where} within {connect_timeout} s")
@@ -273,18 +304,22 @@ def _request_error(error: BaseException, where: str, connect_timeout: float) -> 
         return IdleTimeoutError("idle timeout waiting for SSE")
     if isinstance(error, requests.exceptions.InvalidJSONError):
         return TypeError(f"the request body is not JSON-serialisable: {error}")
-    if isinstance(error, requests.exceptions.RequestException) and not isinstance(
-        error,
-        ValueError,  # an invalid URL or header: the caller's argument
-    ):
+    if isinstance(error, _SendError):
         # requests' message quotes the whole URL; ours never shows its query.
-        verb = (
-            "could not connect to"
-            if isinstance(error, requests.ConnectionError)
-            else ("the request failed:")
-        )
-        return StreamError(f"{verb} {where}: {_os_reason(error)}")
-    return error
+        cause = error.__cause__
+        assert cause is not None
+        if isinstance(cause, requests.ConnectionError):
+            return StreamError(f"could not connect to {where}: {_os_reason(cause)}")
+        return StreamError(f"the request to {where} failed: {_reason(cause)}")
+    return error  # the caller's own mistake, or KeyboardInterrupt
+
+
+def _reason(error: BaseException) -> str:
+    """The operating system's reason, if any; else the error's type and its own words."""
+    reason = _os_reason(error)
+    if reason != type(error).__name__ or not str(error):
+        return reason
+    return f"{reason}: {str(error)[:300]}"
 
 
 def _os_reason(error: BaseException) -> str:
@@ -293,8 +328,8 @@ def _os_reason(error: BaseException) -> str:
     pending: list[BaseException | None] = [error]
     while pending:
         current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue  # (a "reason" may be a string)
         seen.add(id(current))
         if isinstance(current, OSError) and current.strerror:
             return current.strerror  # "Connection refused", "Name or service not known"...
@@ -516,9 +551,7 @@ def _release(response: requests.Response, read: Callable[[], bytes]) -> None:
     with unread bytes never goes back to the pool; urllib3 resets the socket
     timeout when it next uses the connection.
     """
-    raw = response.raw
-    connection = getattr(raw, "connection", None)
-    sock = getattr(connection, "sock", None)
+    sock = _socket_of(response)
     try:
         if sock is not None:
             sock.settimeout(_DRAIN_TIMEOUT)
@@ -634,5 +667,11 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 
 
 def _safe_url(url: str) -> str:
-    # For messages and logs: a query string may hold a key (api-key=...).
-    return url.split("?", 1)[0].split("#", 1)[0]
+    # For messages and logs: a query string may hold a key (api-key=...), and
+    # so may the user-info before the host (https://user:key@host/).
+    url = url.split("?", 1)[0].split("#", 1)[0]
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return url
+    authority, slash, path = rest.partition("/")
+    return f"{scheme}://{authority.rpartition('@')[2]}{slash}{path}"

@@ -11,6 +11,7 @@ import re
 import socket
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -285,6 +286,7 @@ HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding
     "ending",
     [
         pytest.param(b"zz\r\nnot a chunk\r\n", id="invalid-chunk-size"),
+        pytest.param(b"-5\r\nhello\r\n", id="negative-chunk-size"),
         pytest.param(b"100\r\ntoo short", id="closed-mid-chunk"),
         pytest.param(b"", id="closed-between-chunks"),
     ],
@@ -301,6 +303,53 @@ def test_d4_broken_chunked_framing_is_a_stream_error_after_the_events_before_it(
     assert not isinstance(error, IdleTimeoutError)
     assert str(error).startswith("the connection broke mid-stream: ")
     assert error.partial_items == (Message(content=(OutputText("Hello"), OutputText(" there"))),)
+
+
+def test_d4_broken_chunked_framing_after_the_finish_reason_completes_normally() -> None:
+    events = sse_body(text_chunk("Hello"), finish_chunk(), done=False)
+    url, thread = raw_http_server(HEAD + chunked(events) + b"-5\r\nhello\r\n")
+    got = list(chatsse.stream_chat(url, REQUEST, idle_timeout=5.0))
+    thread.join(5)
+    assert text_of(got) == "Hello"
+    assert isinstance(got[-1], Completed)
+    assert got[-1].finish_reason == "stop"
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        pytest.param(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: 5, 6\r\n",
+            id="two-lengths",
+        ),
+        pytest.param(b"HTTP/1.1 307 Moved\r\nLocation: http://[::1\r\n", id="bad-ipv6"),
+        pytest.param(b"HTTP/1.1 307 Moved\r\nLocation: ftp://x/y\r\n", id="bad-scheme"),
+        pytest.param(b"HTTP/1.1 307 Moved\r\nLocation: http://127.0.0.1:99999/\r\n", id="bad-port"),
+        pytest.param(
+            b"HTTP/1.1 307 Moved\r\nLocation: http://" + b"a" * 70 + b".com/\r\n", id="long-label"
+        ),
+        pytest.param(b"HTTP/1.1 307 Moved\r\nLocation: http://\xff\xfe.com/\r\n", id="bad-bytes"),
+    ],
+)
+def test_an_answer_with_invalid_headers_is_a_stream_error(head: bytes) -> None:
+    # What the server sent, not the caller's arguments: a chatsse error (§5),
+    # not requests' or urllib3's ValueError for an invalid URL or header.
+    url, thread = raw_http_server(head + b"Connection: close\r\n\r\n")
+    with warnings.catch_warnings():
+        # For two of these, requests or urllib3 raise before a Response holds
+        # the socket: the garbage collector closes it, which warns.
+        warnings.simplefilter("ignore", ResourceWarning)
+        failed_request(url)
+    thread.join(5)
+
+
+def failed_request(url: str) -> None:
+    failed = r"^the request to http://127\.0\.0\.1:[0-9]+/v1/chat/completions failed: "
+    with pytest.raises(StreamError, match=failed) as caught:
+        chatsse.stream_chat(url, REQUEST, idle_timeout=5.0)
+    assert caught.value.__cause__ is not None
+    del caught
+    gc.collect()
 
 
 def test_d4_a_corrupt_gzip_body_is_a_stream_error() -> None:
@@ -396,6 +445,26 @@ def test_d5_close_from_another_thread_hangs_up(framing: str, state: str) -> None
         assert not server.responses[0].finished
 
 
+def test_d5_next_while_another_thread_closes_the_stream_ends_it() -> None:
+    # close() runs the reader's clean-up, which after [DONE] reads the rest of
+    # the body for up to 50 ms (the server keeps the connection open): a
+    # next() from the iterating thread meanwhile ends the stream, as after it.
+    with ReplayServer(BODY, keep_open=True) as server, requests.Session() as session:
+        s = chatsse.stream_chat(server.chat_url, REQUEST, session=session, idle_timeout=10.0)
+        while not isinstance(next(s), Completed):
+            pass
+        closer = threading.Thread(target=s.close)
+        closer.start()
+        deadline = time.monotonic() + 5
+        while not s._events.gi_running and closer.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.0005)
+        with pytest.raises(StopIteration):
+            next(s)
+        closer.join(5)
+        with pytest.raises(StopIteration):
+            next(s)
+
+
 def test_d5_leaving_the_with_block_hangs_up() -> None:
     with slow_server() as server:
         with stream(server) as s:
@@ -438,6 +507,26 @@ def test_d5_a_server_that_keeps_the_connection_open_after_done() -> None:
     with ReplayServer(BODY, keep_open=True) as server:
         started = time.monotonic()
         events = list(stream(server, idle_timeout=10.0))
+        assert time.monotonic() - started < 5  # far from the idle timeout
+        assert isinstance(events[-1], Completed)
+        assert server.wait_idle(1.0)
+
+
+@pytest.mark.parametrize("framing", ["chunked", "close"])
+def test_d5_a_server_that_keeps_the_connection_open_after_done_with_a_session(
+    framing: str,
+) -> None:
+    # With the caller's session the rest of the body is read, for the
+    # connection's reuse, with a short wait: for a close-delimited body too,
+    # whose socket http.client has moved from the connection to the response.
+    with (
+        ReplayServer(BODY, keep_open=True, framing=framing) as server,
+        requests.Session() as session,
+    ):
+        started = time.monotonic()
+        events = list(
+            chatsse.stream_chat(server.chat_url, REQUEST, session=session, idle_timeout=10.0)
+        )
         assert time.monotonic() - started < 5  # far from the idle timeout
         assert isinstance(events[-1], Completed)
         assert server.wait_idle(1.0)
@@ -581,6 +670,13 @@ def test_d8_headers_keys_and_query_strings_are_never_logged(
         chatsse.collect(
             chatsse.stream_chat(url, REQUEST, headers={"Authorization": "Bearer sk-secret"})
         )
+        # A key in the URL's user-info: requests sends it as a Basic Authorization.
+        with_user = server.chat_url.replace("http://", "http://user:sk-secret-userinfo@")
+        chatsse.collect(chatsse.stream_chat(with_user, REQUEST))
+    with pytest.raises(StreamError) as caught:  # nothing listens there any more
+        chatsse.stream_chat(with_user, REQUEST)
+    assert "secret" not in str(caught.value)
+    assert "127.0.0.1" in str(caught.value)
     # chatsse's own records only: urllib3 logs its request line (query string
     # included) at DEBUG, which is why keys belong in headers, not URLs.
     ours = [r for r in caplog.records if r.name.split(".")[0] in ("chatsse", "sseclient")]

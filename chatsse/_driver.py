@@ -288,6 +288,7 @@ def _post(
     the server's (an invalid Location or Content-Length), raised as a _SendError."""
     prepared = http.prepare_request(requests.Request("POST", url, json=body, headers=headers))
     assert prepared.url is not None
+    http.get_adapter(prepared.url)  # InvalidSchema for a URL no adapter serves (ftp://...)
     settings = http.merge_environment_settings(prepared.url, {}, True, None, None)
     try:
         return http.send(prepared, timeout=timeout, allow_redirects=True, **settings)

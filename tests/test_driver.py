@@ -787,5 +787,9 @@ def test_stream_chat_checks_its_arguments_at_once() -> None:
     with pytest.raises(ValueError, match="not a url") as caught:  # requests' own InvalidURL
         chatsse.stream_chat("not a url", REQUEST)
     assert caught.value.__cause__ is not caught.value  # passed on as it came
+    with pytest.raises(ValueError, match="No connection adapters"):  # requests' InvalidSchema
+        chatsse.stream_chat("ftp://127.0.0.1/v1/chat/completions", REQUEST)
+    with pytest.raises(ValueError, match="in header value"):  # requests' InvalidHeader
+        chatsse.stream_chat("http://127.0.0.1:9/", REQUEST, headers={"X-Bad": "a\nb"})
     with pytest.raises(TypeError, match="JSON"):
         chatsse.stream_chat("http://127.0.0.1:9/", {"x": object()})

@@ -286,16 +286,26 @@ def _post(
     the caller's (an invalid URL or header, a body that is not JSON) and raised as
     it came; what fails in sending it, redirects included, is the connection's or
     the server's (an invalid Location or Content-Length), raised as a _SendError."""
-    prepared = http.prepare_request(requests.Request("POST", url, json=body, headers=headers))
+    received: list[requests.Response] = []  # every answer, redirects included
+
+    def keep(response: requests.Response, **_: Any) -> None:
+        received.append(response)
+
+    request = requests.Request("POST", url, json=body, headers=headers, hooks={"response": keep})
+    prepared = http.prepare_request(request)
     assert prepared.url is not None
     http.get_adapter(prepared.url)  # InvalidSchema for a URL no adapter serves (ftp://...)
     settings = http.merge_environment_settings(prepared.url, {}, True, None, None)
     try:
         return http.send(prepared, timeout=timeout, allow_redirects=True, **settings)
-    except (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout):
+    except BaseException as error:
+        for response in received:  # a redirect that could not be followed, say
+            response.close()
+        if isinstance(error, (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout)):
+            raise
+        if isinstance(error, Exception):
+            raise _SendError(error) from error
         raise
-    except Exception as error:
-        raise _SendError(error) from error
 
 
 def _request_error(error: BaseException, where: str, connect_timeout: float) -> BaseException:

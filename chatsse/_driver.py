@@ -19,6 +19,7 @@ import email.utils
 import functools
 import json as jsonlib
 import logging
+import math
 import socket
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
@@ -657,17 +658,16 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds to wait, from ``retry-after-ms`` (OpenAI) or ``Retry-After`` (seconds or a date)."""
     milliseconds = headers.get("retry-after-ms")
     if milliseconds is not None:
-        try:
-            return max(0.0, float(milliseconds) / 1000)
-        except ValueError:
-            pass
+        with contextlib.suppress(ValueError):
+            seconds = float(milliseconds) / 1000
+            if math.isfinite(seconds):  # not "inf", not "nan"
+                return max(0.0, seconds)
     value = headers.get("retry-after")
     if value is None:
         return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
+    with contextlib.suppress(ValueError):
+        seconds = float(value)
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

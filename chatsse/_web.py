@@ -14,7 +14,9 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import queue
+import re
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import Any, TypeAlias
@@ -91,7 +93,27 @@ def sse_frames(events: _Events, *, keepalive: float | None = None) -> Generator[
     """
     if keepalive is not None and not keepalive > 0:
         raise ValueError(f"keepalive must be a positive number of seconds, got {keepalive!r}")
-    return _frames(_Source(events), keepalive)
+    source = _Source(events)
+    return _Frames(_frames(source, keepalive), source)
+
+
+class _Frames(Generator[bytes, None, None]):
+    """The frames' generator, whose ``close()`` closes the events even before the
+    first frame (a generator that has not started runs no clean-up when closed)."""
+
+    def __init__(self, frames: Generator[bytes, None, None], source: _Source) -> None:
+        self._frames = frames
+        self._source = source
+
+    def send(self, value: None) -> bytes:
+        return self._frames.send(value)
+
+    def throw(self, *args: Any) -> bytes:  # as the generator's
+        return self._frames.throw(*args)
+
+    def close(self) -> None:
+        self._frames.close()
+        self._source.close()  # (again, if the frames had started: closing twice is fine)
 
 
 class _Source:
@@ -163,14 +185,34 @@ def error_frame(error: ChatSSEError) -> bytes:
 
 
 def _frame(event_type: str, data: dict[str, Any]) -> bytes:
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        # NaN or an infinity (in a provider's usage object, say): not JSON to
+        # a browser's JSON.parse. They become null.
+        text = json.dumps(_finite(data), ensure_ascii=False, separators=(",", ":"))
     try:
         return f"event: {event_type}\ndata: {text}\n\n".encode()
     except UnicodeEncodeError:
         # A lone surrogate (from a "\\ud800" escape in the upstream's JSON)
-        # cannot be UTF-8: fall back to JSON's own \\u escapes for this frame.
-        text = json.dumps(data, separators=(",", ":"))
+        # cannot be UTF-8: it alone becomes a JSON \\u escape (it can only be
+        # inside a string), the rest stays UTF-8.
+        text = _LONE_SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
         return f"event: {event_type}\ndata: {text}\n\n".encode()
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every NaN and infinity replaced by None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
 
 
 class _Pump:
@@ -266,6 +308,17 @@ def _decode(chunks: Iterable[bytes], max_event_bytes: int) -> Iterator[ResponseE
         yield event
 
 
+def _seconds(value: object) -> float | None:
+    """A frame's ``retry_after``: a finite number of seconds, else None."""
+    if type(value) is not int and type(value) is not float:
+        return None
+    try:
+        seconds = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        return None
+    return seconds if math.isfinite(seconds) else None
+
+
 def _error_from_frame(text: str) -> ChatSSEError:
     try:
         data = json.loads(text)
@@ -275,18 +328,18 @@ def _error_from_frame(text: str) -> ChatSSEError:
         return StreamError(f"the server reported an error: {text[:500]}")
     kind = data.get("error")
     message = data.get("message")
-    message = message if isinstance(message, str) else f"the server reported {kind!r}"
+    message = message if isinstance(message, str) else f"the server reported {kind!r:.500}"
     cls = _ERROR_CLASSES.get(kind) if isinstance(kind, str) else None
     if cls is APIError:
         code = data.get("code")
-        return APIError(message, code=code if isinstance(code, (str, int)) else None, raw=data)
+        valid_code = type(code) is int or isinstance(code, str)
+        return APIError(message, code=code if valid_code else None, raw=data)
     if cls is HTTPStatusError:
         status = data.get("status_code")
-        retry_after = data.get("retry_after")
         return HTTPStatusError(
             status if type(status) is int else 0,
             message,
-            retry_after=float(retry_after) if isinstance(retry_after, (int, float)) else None,
+            retry_after=_seconds(data.get("retry_after")),
         )
     if cls is None:
         return ChatSSEError(f"{kind}: {message}" if isinstance(kind, str) else message)

@@ -327,3 +327,101 @@ def test_a_client_leaving_a_wsgi_app_hangs_up_on_the_upstream() -> None:
                     break
         response.close()  # the browser tab is closed
         assert_upstream_hung_up(upstream)
+
+
+# -- hostile values and early closes (found by an adversarial review) -----------
+
+
+class Closable:
+    """Events with a close(), recording whether it was called."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def __iter__(self) -> Iterator[chatsse.ResponseEvent]:
+        yield chatsse.OutputTextDelta("hi")
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.mark.parametrize("keepalive", [None, 5.0])
+def test_closing_the_frames_before_the_first_closes_the_events(keepalive: float | None) -> None:
+    # A WSGI server may close the body without reading it (an error before
+    # the first write): the upstream must still be let go.
+    events = Closable()
+    chatsse.sse_frames(events, keepalive=keepalive).close()
+    assert events.closed
+
+
+def test_closing_the_frames_before_the_first_does_not_open_the_stream() -> None:
+    opened: list[bool] = []
+    chatsse.sse_frames(lambda: opened.append(True) or []).close()
+    assert opened == []
+
+
+def browser_json(data: bytes) -> Any:
+    """What a browser's JSON.parse accepts: no NaN, no Infinity."""
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(data, parse_constant=refuse)
+
+
+def test_non_finite_numbers_become_null_in_frames() -> None:
+    body = (
+        b'data: {"id":"r","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":"stop"}],'
+        b'"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2,"cost":NaN,'
+        b'"more":[Infinity,-Infinity,1.5]}}\n\ndata: [DONE]\n\n'
+    )
+    last = list(chatsse.sse_frames(chatsse.iter_events(body)))[-1]
+    data = browser_json(last.split(b"data: ", 1)[1])
+    assert data["token_usage"]["raw"]["cost"] is None
+    assert data["token_usage"]["raw"]["more"] == [None, None, 1.5]
+    assert data["token_usage"]["output_tokens"] == 1
+
+
+@pytest.mark.parametrize("header", [("Retry-After", "1e999"), ("retry-after-ms", "inf")])
+def test_a_retry_after_that_is_not_finite_is_none(header: tuple[str, str]) -> None:
+    reply = Reply.error(429, "Rate limited", headers=dict([header]))
+    with ReplayServer(reply) as server:
+        frames = b"".join(chatsse.sse_frames(lambda: chatsse.stream_chat(server.chat_url, REQUEST)))
+    data = browser_json(frames.split(b"data: ", 1)[1])
+    assert data["retry_after"] is None
+    assert data["status_code"] == 429
+
+
+@pytest.mark.parametrize("retry_after", [b"1" * 400, b"1e999", b"true", b"-Infinity"])
+def test_an_error_frame_with_a_hostile_retry_after_decodes(retry_after: bytes) -> None:
+    body = (
+        b'event: error\ndata: {"error":"HTTPStatusError","message":"m","status_code":429,'
+        b'"retry_after":' + retry_after + b"}\n\n"
+    )
+    with pytest.raises(chatsse.HTTPStatusError) as caught:
+        list(chatsse.decode_frames(body))
+    assert caught.value.retry_after is None
+
+
+def test_an_error_frame_with_a_bool_code_has_no_code() -> None:
+    body = b'event: error\ndata: {"error":"APIError","message":"m","code":true}\n\n'
+    with pytest.raises(chatsse.APIError) as caught:
+        list(chatsse.decode_frames(body))
+    assert caught.value.code is None
+
+
+def test_an_error_frame_of_unknown_shape_has_a_bounded_message() -> None:
+    data = json.dumps({"error": ["x" * 100] * 10_000}).encode()
+    with pytest.raises(chatsse.ChatSSEError) as caught:
+        list(chatsse.decode_frames(b"event: error\ndata: " + data + b"\n\n"))
+    assert len(str(caught.value)) < 1000
+
+
+def test_a_lone_surrogate_escapes_only_itself() -> None:
+    # The rest of the frame stays UTF-8 (3 bytes for a CJK character, not 6),
+    # so a frame is never inflated beyond what decode_frames reads back.
+    events = [chatsse.OutputTextDelta("漢" * 1000 + "\ud800")]
+    frame = b"".join(chatsse.sse_frames(events))
+    assert len(frame) < 3 * 1000 + 100
+    assert b"\\ud800" in frame
+    assert list(chatsse.decode_frames(frame)) == events

@@ -10,7 +10,6 @@ not an event stream; 130 interrupted.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import threading
@@ -30,7 +29,7 @@ from ._errors import (
 )
 from ._events import Completed, ResponseEvent
 from ._render import LiveRenderer, describe_event
-from ._serialize import to_dict
+from ._serialize import json_text, to_dict
 from .testing import ReplayServer
 
 DEMO_TRANSCRIPT = "demo.sse"
@@ -77,7 +76,7 @@ def _print_events(
     out = sys.stdout
     if as_json:
         for event in events:
-            out.write(json.dumps(to_dict(event), ensure_ascii=False) + "\n")
+            out.write(json_text(to_dict(event), separators=(", ", ": ")) + "\n")
             out.flush()
         return
     if not live:
@@ -135,8 +134,10 @@ def _chat(args: argparse.Namespace) -> int:
     if not args.no_usage:
         request["stream_options"] = {"include_usage": True}
     headers = {}
-    key = os.environ.get("OPENAI_API_KEY")
+    key = os.environ.get("OPENAI_API_KEY", "").strip()  # (a key read from a file ends in CRLF)
     if key:
+        if not (key.isascii() and key.isprintable()):
+            raise UsageError("OPENAI_API_KEY holds characters an HTTP header cannot carry")
         headers["Authorization"] = f"Bearer {key}"  # never printed or logged
     with stream_chat(
         f"{base_url}/chat/completions",
@@ -168,15 +169,25 @@ def _serve(args: argparse.Namespace) -> int:
     for path in paths:
         if not path.is_file():
             raise UsageError(f"no such file: {path}")
+    bodies = []
+    for path in paths:
+        try:
+            bodies.append(path.read_bytes())
+        except OSError as error:
+            raise UsageError(f"cannot read {path}: {error.strerror or error}") from error
     server = ReplayServer(
-        *paths,
+        *bodies,
         port=args.port,
         chunk_size=args.chunk_size,
         delay=args.delay,
         framing=args.framing,
         gzip=args.gzip,
     )
-    with server:
+    try:
+        server.start()
+    except OSError as error:
+        raise UsageError(f"cannot serve on port {args.port}: {error.strerror or error}") from error
+    try:
         print(
             f"serving {len(paths)} transcript(s) at {server.base_url} "
             f"(POST {server.chat_url}); Ctrl-C to stop",
@@ -186,6 +197,8 @@ def _serve(args: argparse.Namespace) -> int:
             threading.Event().wait()
         except KeyboardInterrupt:
             print("stopped", flush=True)
+    finally:
+        server.stop()
     return EXIT_OK
 
 
@@ -352,7 +365,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
     try:
-        return int(args.run(args))
+        code = int(args.run(args))
+        sys.stdout.flush()  # here, where a reader that left is caught (below)
+        return code
     except (UsageError, ValueError) as error:  # ValueError: e.g. requests' InvalidURL
         args.command_parser.print_usage(sys.stderr)
         print(f"chatsse {args.command}: error: {error}", file=sys.stderr)

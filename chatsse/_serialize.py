@@ -15,6 +15,8 @@ reflection over attrs fields.
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NoReturn
 
@@ -44,6 +46,31 @@ from ._events import (
 # each field is checked here too (an exact ``type() is`` test costs tens of
 # nanoseconds): whatever to_dict returns, from_dict accepts.
 # ---------------------------------------------------------------------------
+
+
+def json_text(data: Mapping[str, Any], separators: tuple[str, str] = (",", ":")) -> str:
+    """``data`` (a :func:`to_dict`) as JSON text that any JSON parser takes.
+
+    A provider may put ``NaN`` or an infinity in its usage object, which
+    Python's ``json`` writes as ``NaN``/``Infinity``, not JSON (a browser's
+    ``JSON.parse`` refuses them): they become ``null``. Non-ASCII text is
+    written as is.
+    """
+    try:
+        return json.dumps(data, ensure_ascii=False, separators=separators, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(data), ensure_ascii=False, separators=separators)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every NaN and infinity replaced by None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
 
 
 def to_dict(event: ResponseEvent) -> dict[str, Any]:

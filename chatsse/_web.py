@@ -33,7 +33,7 @@ from ._errors import (
 )
 from ._events import ResponseEvent
 from ._framing import DEFAULT_MAX_EVENT_BYTES, iter_sse
-from ._serialize import EVENT_TYPES, from_dict, to_dict
+from ._serialize import EVENT_TYPES, from_dict, json_text, to_dict
 
 logger = logging.getLogger("chatsse")
 
@@ -185,12 +185,7 @@ def error_frame(error: ChatSSEError) -> bytes:
 
 
 def _frame(event_type: str, data: dict[str, Any]) -> bytes:
-    try:
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    except ValueError:
-        # NaN or an infinity (in a provider's usage object, say): not JSON to
-        # a browser's JSON.parse. They become null.
-        text = json.dumps(_finite(data), ensure_ascii=False, separators=(",", ":"))
+    text = json_text(data)  # (NaN and infinities as null: JSON.parse refuses them)
     try:
         return f"event: {event_type}\ndata: {text}\n\n".encode()
     except UnicodeEncodeError:
@@ -202,17 +197,6 @@ def _frame(event_type: str, data: dict[str, Any]) -> bytes:
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _finite(value: Any) -> Any:
-    """``value`` with every NaN and infinity replaced by None."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(item) for item in value]
-    return value
 
 
 class _Pump:

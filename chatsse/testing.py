@@ -30,6 +30,7 @@ import contextlib
 import http
 import json
 import logging
+import math
 import os
 import re
 import selectors
@@ -90,9 +91,37 @@ def _header_items(headers: Mapping[str, str] | None) -> tuple[tuple[str, str], .
         return ()
     items = tuple((str(name), str(value)) for name, value in headers.items())
     for name, value in items:
-        if not name or any(c in name for c in ":\r\n \t") or "\r" in value or "\n" in value:
+        if not name or any(c in name for c in ":\r\n \t") or not _header_text(name + value):
             raise ValueError(f"invalid response header {name!r}")
     return items
+
+
+def _header_text(text: str) -> bool:
+    """Whether ``text`` can be sent in a header: Latin-1, no CR or LF (no injection)."""
+    if "\r" in text or "\n" in text:
+        return False
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_content_type(_instance: object, _attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and not (isinstance(value, str) and _header_text(value)):
+        raise ValueError(f"invalid content_type {value!r}: Latin-1 text without CR or LF")
+
+
+def _check_seconds(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not math.isfinite(value):
+        raise ValueError(f"{attribute.name} must be a finite number of seconds, got {value!r}")
+    _non_negative(_instance, attribute, value)
+
+
+def _check_byte_count(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and type(value) is not int:
+        raise ValueError(f"{attribute.name} must be a whole number of bytes, got {value!r}")
+    _non_negative(_instance, attribute, value)
 
 
 def _non_negative(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -111,6 +140,8 @@ def _check_status(_instance: object, _attribute: attrs.Attribute[int], value: in
 
 
 def _check_chunk_size(_instance: object, _attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and type(value) is not int:
+        raise ValueError(f"chunk_size must be a whole number of bytes, got {value!r}")
     if value is not None and value < 1:
         raise ValueError(f"chunk_size must be at least 1, got {value!r}")
 
@@ -151,23 +182,27 @@ class Reply:
     With chunked framing the terminating zero-size chunk travels with the last
     write, as most servers send it: a client that reaches ``[DONE]`` finds
     the end of the body already there (use ``keep_open`` for the opposite).
-    Raises ``ValueError`` for an out-of-range value, ``TypeError`` for a body
-    of another type, ``OSError`` for an unreadable path.
+    Raises ``ValueError`` for an out-of-range value (a delay that is negative
+    or not finite, a byte count that is not a whole number, a header value or
+    ``content_type`` that is not Latin-1 or holds a CR or LF), ``TypeError``
+    for a body of another type, ``OSError`` for an unreadable path.
     """
 
     body: bytes = attrs.field(default=b"", converter=_body_bytes)
     status: int = attrs.field(default=200, kw_only=True, validator=_check_status)
-    content_type: str | None = attrs.field(default="text/event-stream", kw_only=True)
+    content_type: str | None = attrs.field(
+        default="text/event-stream", kw_only=True, validator=_check_content_type
+    )
     headers: tuple[tuple[str, str], ...] = attrs.field(
         default=None, kw_only=True, converter=_header_items
     )
     framing: Framing = attrs.field(default="chunked", kw_only=True, validator=_check_framing)
     gzip: bool = attrs.field(default=False, kw_only=True)
     chunk_size: int | None = attrs.field(default=None, kw_only=True, validator=_check_chunk_size)
-    delay: float = attrs.field(default=0.0, kw_only=True, validator=_non_negative)
-    first_byte_delay: float = attrs.field(default=0.0, kw_only=True, validator=_non_negative)
-    stall_after: int | None = attrs.field(default=None, kw_only=True, validator=_non_negative)
-    drop_after: int | None = attrs.field(default=None, kw_only=True, validator=_non_negative)
+    delay: float = attrs.field(default=0.0, kw_only=True, validator=_check_seconds)
+    first_byte_delay: float = attrs.field(default=0.0, kw_only=True, validator=_check_seconds)
+    stall_after: int | None = attrs.field(default=None, kw_only=True, validator=_check_byte_count)
+    drop_after: int | None = attrs.field(default=None, kw_only=True, validator=_check_byte_count)
     keep_open: bool = attrs.field(default=False, kw_only=True)
 
     def __attrs_post_init__(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -300,3 +301,74 @@ def test_bad_command_lines_exit_2_without_a_traceback(command: list[str]) -> Non
 def test_chat_usage_errors_show_the_chat_usage() -> None:
     result = run("chat", "hi", "--base-url", "http://127.0.0.1:9/v1")
     assert "usage: chatsse chat" in result.stderr
+
+
+# -- hostile environments (found by an adversarial review) ----------------------------------
+
+
+def test_a_reader_that_leaves_at_once_is_not_an_error() -> None:
+    # Pretty output is buffered: the last buffer is written after the command
+    # ran, and a pipe already closed must still give exit 0, not Python's 120.
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    with subprocess.Popen(
+        [sys.executable, "-m", "chatsse", "replay", str(DEMO)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environment,
+    ) as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        process.stdout.close()  # the reader went away before the first line
+        err = process.stderr.read()
+        assert process.wait(30) == 0, err
+    assert b"BrokenPipeError" not in err
+
+
+@pytest.mark.parametrize("key", [KEY + "\r", "\t" + KEY + "\r\n", KEY + "é€"])
+def test_a_key_a_header_cannot_carry_is_stripped_or_refused_never_printed(key: str) -> None:
+    with ReplayServer(ANSWER) as server:
+        result = chat(server, "hi", env={"OPENAI_API_KEY": key})
+        requests_seen = server.requests
+    assert KEY not in result.stdout + result.stderr
+    if key.strip() == KEY:  # surrounding whitespace (a key read from a file): stripped
+        assert result.returncode == 0, result.stderr
+        assert requests_seen[0].header("Authorization") == f"Bearer {KEY}"
+    else:
+        assert result.returncode == 2
+        assert "OPENAI_API_KEY" in result.stderr
+        assert requests_seen == []
+
+
+def test_json_lines_hold_no_nan_or_infinity(tmp_path: Path) -> None:
+    path = tmp_path / "weird.sse"
+    path.write_bytes(
+        b'data: {"choices":[{"index":0,"delta":{"content":"x"},"finish_reason":"stop"}],'
+        b'"usage":{"prompt_tokens":NaN,"completion_tokens":Infinity,"total_tokens":2}}\n\n'
+    )
+    result = run("replay", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"{constant} is not JSON")
+
+    lines = [json.loads(line, parse_constant=refuse) for line in result.stdout.splitlines()]
+    assert lines[-1]["token_usage"]["raw"]["prompt_tokens"] is None
+
+
+def test_serve_on_a_port_in_use_is_a_usage_error(tmp_path: Path) -> None:
+    path = tmp_path / "a.sse"
+    path.write_bytes(ANSWER)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = run("serve", str(path), "--port", str(taken.getsockname()[1]), timeout=30)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "cannot serve" in result.stderr
+
+
+def test_serve_an_unreadable_file_is_a_usage_error() -> None:
+    result = run("serve", "/proc/self/mem", timeout=30)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "cannot read /proc/self/mem" in result.stderr

@@ -688,6 +688,15 @@ def test_a_chosen_port() -> None:
         ({"status": 99}, "status must be a final HTTP status"),
         ({"stall_after": 1, "drop_after": 2}, "stall or drop, not both"),
         ({"headers": {"X-Bad": "a\r\nInjected: yes"}}, "invalid response header 'X-Bad'"),
+        ({"headers": {"X": "é€"}}, "invalid response header 'X'"),  # not Latin-1
+        ({"content_type": "text/plain\r\nX-Injected: 1"}, "invalid content_type"),
+        ({"content_type": "text/€"}, "invalid content_type"),
+        ({"delay": float("nan")}, "delay must be a finite number"),
+        ({"delay": float("inf")}, "delay must be a finite number"),
+        ({"first_byte_delay": float("nan")}, "first_byte_delay must be a finite number"),
+        ({"stall_after": 1.5}, "stall_after must be a whole number"),
+        ({"drop_after": True}, "drop_after must be a whole number"),
+        ({"chunk_size": 2.5}, "chunk_size must be a whole number"),
     ],
 )
 def test_invalid_reply_options_raise_value_error(options: dict[str, object], message: str) -> None:

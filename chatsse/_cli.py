@@ -10,6 +10,7 @@ not an event stream; 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import threading
@@ -227,6 +228,8 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
     if not value >= 0:  # also refuses NaN
         raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
+    if value == math.inf:
+        raise argparse.ArgumentTypeError(f"must be finite, got {text}")
     return value
 
 

@@ -234,6 +234,9 @@ def stream_chat(
     parser = ChatStreamParser(**parser_options)
     if max_event_bytes <= 0:
         raise ValueError("max_event_bytes must be positive")
+    for name, seconds in (("idle_timeout", idle_timeout), ("connect_timeout", connect_timeout)):
+        if not 0 < seconds < math.inf:  # (refuses NaN too)
+            raise ValueError(f"{name} must be a positive, finite number of seconds, got {seconds}")
     body = dict(json)
     body.setdefault("stream", True)
     request_headers = {"Accept": "text/event-stream", **(headers or {})}

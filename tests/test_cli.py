@@ -339,6 +339,15 @@ def test_a_key_a_header_cannot_carry_is_stripped_or_refused_never_printed(key: s
         assert requests_seen == []
 
 
+@pytest.mark.parametrize("timeout", ["0", "inf", "1e400"])
+def test_an_idle_timeout_out_of_range_is_a_usage_error(timeout: str) -> None:
+    with ReplayServer(ANSWER) as server:
+        result = chat(server, "hi", "--idle-timeout", timeout)
+        assert server.requests == []
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_json_lines_hold_no_nan_or_infinity(tmp_path: Path) -> None:
     path = tmp_path / "weird.sse"
     path.write_bytes(

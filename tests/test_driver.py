@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import math
 import re
 import socket
 import threading
@@ -790,6 +791,11 @@ def test_stream_chat_checks_its_arguments_at_once() -> None:
     with pytest.raises(ValueError, match="not a url") as caught:  # requests' own InvalidURL
         chatsse.stream_chat("not a url", REQUEST)
     assert caught.value.__cause__ is not caught.value  # passed on as it came
+    for timeouts in ({"idle_timeout": 0}, {"idle_timeout": math.inf}, {"connect_timeout": -1}):
+        with pytest.raises(ValueError, match="must be a positive, finite number of seconds"):
+            chatsse.stream_chat("http://127.0.0.1:9/", REQUEST, **timeouts)
+    with pytest.raises(ValueError, match="idle_timeout"):
+        chatsse.stream_chat("http://127.0.0.1:9/", REQUEST, idle_timeout=math.nan)
     with pytest.raises(ValueError, match="No connection adapters"):  # requests' InvalidSchema
         chatsse.stream_chat("ftp://127.0.0.1/v1/chat/completions", REQUEST)
     with pytest.raises(ValueError, match="in header value"):  # requests' InvalidHeader

@@ -167,11 +167,10 @@ def _replay(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     paths = [Path(name) for name in args.files]
+    bodies = []
     for path in paths:
         if not path.is_file():
             raise UsageError(f"no such file: {path}")
-    bodies = []
-    for path in paths:
         try:
             bodies.append(path.read_bytes())
         except OSError as error:

@@ -791,7 +791,8 @@ class ReplayServer:
     ``replies[k % len(replies)]``. A plain body (``bytes``, ``str`` or a path)
     is wrapped as ``Reply(body, **reply_options)``; with no replies at all
     every request gets an empty ``200`` SSE body (``Reply(**reply_options)``).
-    ``port`` 0 (the default) picks a free port.
+    ``port`` 0 (the default) picks a free port; one outside 0 to 65535 raises
+    ``ValueError``.
 
     ``gated=True``: before each body write but the first of each response, the
     server waits until :meth:`release` grants a write, so a test can check that
@@ -818,6 +819,8 @@ class ReplayServer:
         )
         self._replies: tuple[Reply, ...] = wrapped or (default,)
         self._gated = gated
+        if type(port) is not int or not 0 <= port <= 65535:
+            raise ValueError(f"port must be a whole number from 0 to 65535, got {port!r}")
         self._requested_port = port
         self._port: int | None = None
         self._cond = threading.Condition()
@@ -882,8 +885,7 @@ class ReplayServer:
         """
         with self._cond:
             if self._state != "running":
-                self._state = "stopped"
-                return
+                return  # (a server stopped before it started can still start)
             self._state = "stopped"
             self._stopping.set()
             assert self._stop_w is not None

@@ -706,6 +706,20 @@ def test_invalid_reply_options_raise_value_error(options: dict[str, object], mes
         ReplayServer(b"x", **options)
 
 
+@pytest.mark.parametrize("port", [-1, 70000, 1.5, "80"])
+def test_a_port_out_of_range_is_a_value_error(port: object) -> None:
+    with pytest.raises(ValueError, match="port must be a whole number from 0 to 65535"):
+        ReplayServer(b"x", port=port)  # type: ignore[arg-type]
+
+
+def test_stop_before_start_does_nothing() -> None:
+    server = ReplayServer(b"data: [DONE]\n\n")
+    server.stop()
+    with server:  # it still starts
+        assert requests.post(server.url, timeout=10).status_code == 200
+    server.stop()  # and stopping twice does nothing
+
+
 def test_a_body_of_another_type_is_a_type_error() -> None:
     with pytest.raises(TypeError):
         Reply(123)  # type: ignore[arg-type]

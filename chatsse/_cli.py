@@ -76,6 +76,9 @@ def _print_events(
     """Print events: as JSON lines, as a live rendering, or one described event per line."""
     out = sys.stdout
     if as_json:
+        reconfigure = getattr(out, "reconfigure", None)
+        if reconfigure is not None:  # JSON is UTF-8, whatever the locale says (RFC 8259)
+            reconfigure(encoding="utf-8")
         for event in events:
             out.write(json_text(to_dict(event), separators=(", ", ": ")) + "\n")
             out.flush()

@@ -364,6 +364,23 @@ def test_json_lines_hold_no_nan_or_infinity(tmp_path: Path) -> None:
     assert lines[-1]["token_usage"]["raw"]["prompt_tokens"] is None
 
 
+def test_json_lines_are_utf_8_whatever_the_locale(tmp_path: Path) -> None:
+    path = tmp_path / "text.sse"
+    path.write_bytes(sse_body({"choices": [{"index": 0, "delta": {"content": "café 🙂 東京"}}]}))
+    result = subprocess.run(
+        [sys.executable, "-m", "chatsse", "replay", str(path), "--json"],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "latin-1"},
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+    assert [line["delta"] for line in lines if line["type"] == "output_text.delta"] == [
+        "café 🙂 東京"
+    ]
+
+
 def test_serve_on_a_port_in_use_is_a_usage_error(tmp_path: Path) -> None:
     path = tmp_path / "a.sse"
     path.write_bytes(ANSWER)

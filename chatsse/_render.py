@@ -21,6 +21,18 @@ from ._events import (
     TokenUsage,
 )
 
+# Control characters in streamed text would act on the terminal (an escape
+# sequence can clear the screen or set its title, a CR overwrite the line):
+# each is shown as its Unicode picture (ESC as U+241B; C1 controls, which have
+# none, as U+FFFD) and a CR is dropped;
+# line feeds and tabs are kept.
+_VISIBLE: dict[int, int | None] = {
+    **{code: 0x2400 + code for code in range(0x20) if code not in (0x09, 0x0A)},
+    0x0D: None,
+    0x7F: 0x2421,
+    **dict.fromkeys(range(0x80, 0xA0), 0xFFFD),
+}
+
 
 def describe_event(event: ResponseEvent) -> str:
     """``<EventName>  <what it carries>``, on one line."""
@@ -91,6 +103,10 @@ class LiveRenderer:
     def _style(self, text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self._color else text
 
+    def _write(self, text: str) -> None:
+        # What the server sent, made harmless to the terminal (see _VISIBLE).
+        self._out.write(text.translate(_VISIBLE))
+
     def _enter(self, section: str, label: str) -> None:
         if self._section != section:
             if self._section is not None:
@@ -101,18 +117,20 @@ class LiveRenderer:
     def event(self, event: ResponseEvent) -> None:
         if isinstance(event, ReasoningContentDelta):
             self._enter("reasoning", "thinking: ")
-            self._out.write(self._style(event.delta, "2;3"))
+            self._out.write(self._style(event.delta.translate(_VISIBLE), "2;3"))
         elif isinstance(event, OutputTextDelta):
             self._enter("text", "")
-            self._out.write(event.delta)
+            self._write(event.delta)
         elif isinstance(event, RefusalDelta):
             self._enter("refusal", "refusal: ")
-            self._out.write(event.delta)
+            self._write(event.delta)
         elif isinstance(event, OutputItemDone) and isinstance(event.item, FunctionCall):
             self._enter("tool", "")
             call = event.item
-            self._out.write(self._style(f"-> {call.name}({call.arguments})", "1;33"))
-            self._out.write(f"  [{call.call_id}]\n")
+            text = f"-> {call.name}({call.arguments})".translate(_VISIBLE)
+            self._out.write(self._style(text, "1;33"))
+            self._write(f"  [{call.call_id}]")
+            self._out.write("\n")
         self._out.flush()
 
     def summary(self, completed: Completed | None, stats: StreamStats | None) -> None:

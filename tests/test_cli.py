@@ -381,6 +381,22 @@ def test_json_lines_are_utf_8_whatever_the_locale(tmp_path: Path) -> None:
     ]
 
 
+def test_live_output_shows_control_characters_instead_of_obeying_them() -> None:
+    hostile = "clear\x1b[2J title\x1b]0;pwned\x07 back\rover\x9b done\ttab\nline"
+    body = sse_body(
+        {"choices": [{"index": 0, "delta": {"content": hostile}}]},
+        {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+    )
+    with ReplayServer(body) as server:
+        result = chat(server, "hi")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "clear\u241b[2J title\u241b]0;pwned\u2407 backover\ufffd done\ttab\nline" in result.stdout
+    )
+    assert "\x1b" not in result.stdout
+    assert "\r" not in result.stdout
+
+
 def test_serve_on_a_port_in_use_is_a_usage_error(tmp_path: Path) -> None:
     path = tmp_path / "a.sse"
     path.write_bytes(ANSWER)

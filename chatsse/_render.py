@@ -103,9 +103,10 @@ class LiveRenderer:
     def _style(self, text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self._color else text
 
-    def _write(self, text: str) -> None:
+    def _write(self, text: str, style: str | None = None) -> None:
         # What the server sent, made harmless to the terminal (see _VISIBLE).
-        self._out.write(text.translate(_VISIBLE))
+        text = text.translate(_VISIBLE)
+        self._out.write(text if style is None else self._style(text, style))
 
     def _enter(self, section: str, label: str) -> None:
         if self._section != section:
@@ -117,7 +118,7 @@ class LiveRenderer:
     def event(self, event: ResponseEvent) -> None:
         if isinstance(event, ReasoningContentDelta):
             self._enter("reasoning", "thinking: ")
-            self._out.write(self._style(event.delta.translate(_VISIBLE), "2;3"))
+            self._write(event.delta, "2;3")
         elif isinstance(event, OutputTextDelta):
             self._enter("text", "")
             self._write(event.delta)
@@ -127,10 +128,8 @@ class LiveRenderer:
         elif isinstance(event, OutputItemDone) and isinstance(event.item, FunctionCall):
             self._enter("tool", "")
             call = event.item
-            text = f"-> {call.name}({call.arguments})".translate(_VISIBLE)
-            self._out.write(self._style(text, "1;33"))
-            self._write(f"  [{call.call_id}]")
-            self._out.write("\n")
+            self._write(f"-> {call.name}({call.arguments})", "1;33")
+            self._write(f"  [{call.call_id}]\n")  # (a line feed stays one)
         self._out.flush()
 
     def summary(self, completed: Completed | None, stats: StreamStats | None) -> None:

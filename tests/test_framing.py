@@ -24,7 +24,7 @@ from chatsse import (
     OutputTextDelta,
     StreamError,
 )
-from chatsse._framing import _GROUP_LINES, MAX_EVENT_LINES, _Framer, iter_sse
+from chatsse._framing import _GROUP_LINES, MAX_EVENT_LINES, _Framer, _Lines, iter_sse
 
 
 def text_chunk(text: str) -> dict[str, object]:
@@ -374,6 +374,20 @@ def test_iter_events_yields_the_failing_chunks_events_before_raising() -> None:
     got, error = events_until_error(body)
     assert got == [OutputItemAdded(Message()), OutputTextDelta("The end")]
     assert isinstance(error, ContextWindowExceededError)
+
+
+def test_the_framer_hands_over_whole_events_and_nothing_else() -> None:
+    framer = _Framer(chatsse.DEFAULT_MAX_EVENT_BYTES)
+    # A chunk that is one whole event of one line (what servers send) is its frame.
+    assert list(framer.feed(b"data: a\n\n")) == [b"data: a"]
+    assert list(framer.feed(b"\n\n")) == []  # blank lines: nothing to parse
+    assert list(framer.feed(b":keep-alive\n\n")) == [b":keep-alive"]
+    [lines] = framer.feed(b"data: b\ndata: c\n\n")  # an event of two lines goes alone
+    assert isinstance(lines, _Lines)
+    assert lines.event == b"data: b\ndata: c"
+    # The rest of a pending event, then a whole one: one run of both.
+    assert list(framer.feed(b"data: d")) == []
+    assert list(framer.feed(b"\n\ndata: e\n\n")) == [b"data: d\ndata: e"]
 
 
 def test_sseclient_is_handed_one_event_per_chunk() -> None:

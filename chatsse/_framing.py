@@ -217,14 +217,14 @@ class _Framer:
         return head[len(_BOM) :] if head.startswith(_BOM) else head
 
     def _add(self, chunk: bytes) -> Sequence[_Frame]:
-        if not self._pending and len(chunk) <= self._short_event_bytes:
-            # Most chunks from an HTTP server are one event of one line: servers
-            # write each event as it is made. That chunk is its own frame, found
-            # with a single call (the general case below makes five or more).
-            line, _, rest = chunk.partition(b"\n")
-            if rest == b"\n" and line:
-                return [line]
         if not self._pending:
+            if len(chunk) <= self._short_event_bytes:
+                # Most chunks from an HTTP server are one event of one line: servers
+                # write each event as it is made. That chunk is its own frame, found
+                # with a single call (the general case below makes five or more).
+                line, _, rest = chunk.partition(b"\n")
+                if rest == b"\n" and line:
+                    return [line]
             chunk = chunk.lstrip(b"\n")  # blank lines between events dispatch nothing
             if not chunk:
                 return []

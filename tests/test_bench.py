@@ -90,6 +90,14 @@ def test_quick_run_writes_every_suite_as_json_and_markdown(tmp_path: Path) -> No
             low, high = row["x_f0_quartiles"]
             assert low <= row["x_f0"] <= high  # the median lies between the quartiles
 
+    http = document["suites"]["http"]["results"]
+    for writes in ("1 KiB", "one event"):  # as the bench writes them, and as servers do
+        for framing in ("chunked", "close", "content-length", "chunked + gzip"):
+            row = http[f"{framing}, writes of {writes}"]
+            assert isinstance(row["x_memory"], float)
+            assert row["requests_alone_cpu_seconds"] > 0  # the transport, timed beside
+        assert f"in memory (iter_events), writes of {writes}" in http
+
     markdown = (tmp_path / "results.md").read_text()
     assert "Machine: " in markdown
     assert document["command"] in markdown

@@ -1,11 +1,12 @@
 """Over HTTP on loopback: stream_chat against the ReplayServer, and per-event latency.
 
-Throughput: one ``python -m chatsse serve`` process per framing writes the
-chat transcript in 1 KiB writes; stream_chat reads it (one requests.Session
-per framing, so keep-alive framings reuse their connection), interleaved with
-iter_events over the same 1 KiB chunks in memory. The servers run in their
-own processes, so they do not share the client's GIL (this machine has two
-cores: a server and the client each get one).
+Throughput: one ``python -m chatsse serve`` process per framing and way of
+writing writes the chat transcript, in 1 KiB writes or one SSE event per
+write (what servers do: they write each event as it is made); stream_chat
+reads it (one requests.Session per server, so keep-alive framings reuse their
+connection), interleaved with iter_events over the same chunks in memory. The
+servers run in their own processes, so they do not share the client's GIL
+(this machine has two cores: a server and the client each get one).
 
 Latency: a gated ReplayServer in this process writes one SSE event at a
 time and waits for release(); each sample is the time from release() to
@@ -24,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 
@@ -35,9 +36,12 @@ from settings import Settings
 from timing import interleaved_samples_with_cpu, medians, paired_ratio
 
 import chatsse
+from chatsse._driver import _body_reader
 from chatsse.testing import ReplayServer
 
 CHUNK_SIZE = 1024
+# How the servers write the body: bytes per write, or None for one SSE event per write.
+WRITES = {"1 KiB": CHUNK_SIZE, "one event": None}  # (as "writes of 1 KiB")
 LOOPBACK_VS_MEMORY = 1.3  # the issue's target
 LATENCY_MS = 5.0  # each event yielded within 5 ms of its bytes being sent
 REQUEST = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hello"}]}
@@ -58,11 +62,19 @@ def framing_name(framing: str, gzip: bool) -> str:
     return framing + (" + gzip" if gzip else "")
 
 
+def _key(writes: str, name: str) -> str:
+    return f"{name}, writes of {writes}"
+
+
+def _alone(key: str) -> str:
+    return f"requests alone: {key}"
+
+
 @contextlib.contextmanager
-def serve(path: Path, framing: str, gzip: bool) -> Iterator[str]:
+def serve(path: Path, framing: str, gzip: bool, chunk_size: int | None) -> Iterator[str]:
     """``chatsse serve`` in a subprocess; yields its chat URL."""
-    command = [sys.executable, "-m", "chatsse", "serve", str(path)]
-    command += ["--chunk-size", str(CHUNK_SIZE), "--framing", framing]
+    command = [sys.executable, "-m", "chatsse", "serve", str(path), "--framing", framing]
+    command += ["--chunk-size", str(chunk_size)] if chunk_size is not None else []
     command += ["--gzip"] if gzip else []
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
@@ -88,6 +100,17 @@ def _over_http(url: str, session: requests.Session, first_events: list[float]) -
     return count
 
 
+def _requests_alone(url: str, session: requests.Session) -> int:
+    """The same request, its body read as stream_chat reads it, and not parsed."""
+    headers = {"Accept": "text/event-stream"}
+    with session.post(url, json=REQUEST, headers=headers, stream=True, timeout=30) as response:
+        read = _body_reader(response)
+        size = 0
+        while data := read():
+            size += len(data)
+    return size
+
+
 def _in_memory(chunks: list[bytes]) -> int:
     count = 0
     for _ in chatsse.iter_events(chunks):
@@ -97,63 +120,94 @@ def _in_memory(chunks: list[bytes]) -> int:
 
 def run_http(settings: Settings) -> SuiteResult:
     transcript = transcripts.chat(200 if settings.quick else 2000)
-    chunks = transcript.chunks(CHUNK_SIZE)
-    expected = chatsse.collect(chatsse.iter_events(chunks))
-    contenders = {IN_MEMORY: partial(_in_memory, chunks)}
+    expected = chatsse.collect(chatsse.iter_events(transcript.body))
+    contenders: dict[str, Callable[[], int]] = {}
     first_events: dict[str, list[float]] = {}
+    rows: list[tuple[str, str]] = []  # (writes, framing name), in table order
     with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
         path = Path(folder) / "chat.sse"
         path.write_bytes(transcript.body)
-        for framing, gzip in THROUGHPUT_FRAMINGS:
-            url = stack.enter_context(serve(path, framing, gzip))
-            session = stack.enter_context(requests.Session())
-            result = chatsse.collect(chatsse.stream_chat(url, REQUEST, session=session))
-            if result != expected:
-                raise AssertionError(f"stream_chat misread the {framing_name(framing, gzip)} body")
-            name = framing_name(framing, gzip)
-            first_events[name] = []
-            contenders[name] = partial(_over_http, url, session, first_events[name])
+        for writes, chunk_size in WRITES.items():
+            chunks = transcript.chunks(chunk_size) if chunk_size else transcript.event_chunks()
+            if b"".join(chunks) != transcript.body:
+                raise AssertionError(f"the chunks of writes of {writes} are not the body")
+            contenders[_key(writes, IN_MEMORY)] = partial(_in_memory, chunks)
+            rows.append((writes, IN_MEMORY))
+            for framing, gzip in THROUGHPUT_FRAMINGS:
+                url = stack.enter_context(serve(path, framing, gzip, chunk_size))
+                session = stack.enter_context(requests.Session())
+                result = chatsse.collect(chatsse.stream_chat(url, REQUEST, session=session))
+                name = framing_name(framing, gzip)
+                key = _key(writes, name)
+                if result != expected:
+                    raise AssertionError(f"stream_chat misread the body, {key}")
+                first_events[key] = []
+                contenders[key] = partial(_over_http, url, session, first_events[key])
+                contenders[_alone(key)] = partial(_requests_alone, url, session)
+                rows.append((writes, name))
         samples, cpu_samples = interleaved_samples_with_cpu(contenders, settings.rounds)
     times, cpu = medians(samples), medians(cpu_samples)
     size, events = len(transcript.body), transcript.sse_events
     table = Table(
         "Loopback HTTP, stream_chat against chatsse serve (another process)",
-        ["framing", "ms", "µs/event", "MB/s", "÷ in memory", "client CPU ms", "first event ms"],
+        [
+            "writes",
+            "framing",
+            "ms",
+            "µs/event",
+            "MB/s",
+            "÷ in memory",
+            "client CPU ms",
+            "requests alone: ms, CPU ms",
+            "first event ms",
+        ],
         [],
         notes=[
-            f"{transcript.description}, {size:,} bytes written in {CHUNK_SIZE} B writes; "
-            f"medians of {settings.rounds} interleaved rounds; one requests.Session per "
-            "framing; ÷ in memory: the median of this framing's time ÷ the in-memory time "
-            "in the same round",
+            f"{transcript.description}, {size:,} bytes, {events:,} SSE events, written in "
+            f"{CHUNK_SIZE} B writes or one SSE event per write (in memory: the same chunks); "
+            f"medians of {settings.rounds} interleaved rounds; one requests.Session per server; "
+            "÷ in memory: the median of this time ÷ the in-memory time of the same chunks in "
+            "the same round",
             "client CPU ms: the CPU time the client process used (the rest of ms is waiting); "
             "first event ms: from sending the request to the first event yielded",
+            "requests alone: the same request with requests, its body read the way stream_chat "
+            "reads it (urllib3's read_chunked or read1), and not parsed; interleaved with the rest",
         ],
     )
     data: dict[str, object] = {"bytes": size, "sse_events": events, "rounds": settings.rounds}
     targets: list[Target] = []
-    for name, seconds in times.items():
-        ratio = paired_ratio(samples, name, IN_MEMORY)
-        first = statistics.median(first_events[name]) if name in first_events else None
-        data[name] = {
+    for writes, name in rows:
+        key = _key(writes, name)
+        seconds = times[key]
+        ratio = paired_ratio(samples, key, _key(writes, IN_MEMORY))
+        found = first_events.get(key)
+        first = statistics.median(found) if found else None
+        alone = (times[_alone(key)], cpu[_alone(key)]) if _alone(key) in times else None
+        data[key] = {
             "first_event_seconds": first,
             "seconds": seconds,
-            "cpu_seconds": cpu[name],
+            "cpu_seconds": cpu[key],
             "us_per_event": seconds / events * 1e6,
             "x_memory": ratio,
+            "requests_alone_seconds": alone[0] if alone else None,
+            "requests_alone_cpu_seconds": alone[1] if alone else None,
         }
         table.rows.append(
             [
+                writes,
                 name,
                 number(seconds * 1e3),
                 number(seconds / events * 1e6),
                 number(size / seconds / 1e6),
                 f"{ratio:.2f}",
-                number(cpu[name] * 1e3),
+                number(cpu[key] * 1e3),
+                f"{number(alone[0] * 1e3)}, {number(alone[1] * 1e3)}" if alone else "-",
                 number(first * 1e3) if first is not None else "-",
             ]
         )
         if name != IN_MEMORY:
-            targets.append(at_most("http", f"{name} ÷ in memory", ratio, LOOPBACK_VS_MEMORY, "×"))
+            label = f"{key} ÷ in memory"
+            targets.append(at_most("http", label, ratio, LOOPBACK_VS_MEMORY, "×"))
     return SuiteResult("http", "Over HTTP on loopback", data, [table], targets)
 
 

@@ -62,6 +62,10 @@ class Transcript:
     def chunks(self, size: int) -> list[bytes]:
         return [self.body[i : i + size] for i in range(0, len(self.body), size)]
 
+    def event_chunks(self) -> list[bytes]:
+        """One SSE event per chunk, as servers write them (the body's events end with LF LF)."""
+        return [event + b"\n\n" for event in self.body.split(b"\n\n")[:-1]]
+
 
 class _Writer:
     """Builds the chunks of one response, with OpenAI's envelope."""

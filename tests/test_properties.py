@@ -13,6 +13,7 @@ import copy
 import functools
 import itertools
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -454,11 +455,17 @@ def _tricky_offsets(body: bytes) -> list[int]:
     return sorted(o for o in offsets if 0 < o < len(body))
 
 
+# The end of a blank line: where a server that writes one event at a time cuts.
+_EVENT_END = re.compile(rb"(?:\r\n|\r|\n)(?:\r\n|\r|\n)")
+
+
 @st.composite
 def chunkings(draw: st.DrawFn, body: bytes) -> list[bytes]:
     """The body cut anywhere: at chosen points (empty chunks included), often
-    where it hurts most, or every k bytes."""
-    if draw(st.booleans()):
+    where it hurts most, after each event as servers write, or every k bytes."""
+    if draw(st.integers(0, 3)) == 0:
+        cuts = [match.end() for match in _EVENT_END.finditer(body)]
+    elif draw(st.booleans()):
         tricky = _tricky_offsets(body)
         points = st.integers(0, len(body))
         if tricky:

@@ -40,8 +40,9 @@ from chatsse._driver import _body_reader
 from chatsse.testing import ReplayServer
 
 CHUNK_SIZE = 1024
-# How the servers write the body: bytes per write, or None for one SSE event per write.
-WRITES = {"1 KiB": CHUNK_SIZE, "one event": None}  # (as "writes of 1 KiB")
+# How the servers write the body (results name each "writes of 1 KiB" and so on):
+# bytes per write, or None for one SSE event per write.
+WRITES = {"1 KiB": CHUNK_SIZE, "one event": None}
 LOOPBACK_VS_MEMORY = 1.3  # the target
 LATENCY_MS = 5.0  # each event yielded within 5 ms of its bytes being sent
 REQUEST = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Hello"}]}

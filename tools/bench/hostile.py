@@ -12,19 +12,20 @@ from __future__ import annotations
 
 import functools
 import json
+import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 
 from report import SuiteResult, Table, Target, at_most, number
 from settings import Settings
-from timing import once
+from timing import each, once
 
 import chatsse
 
 MiB = 1024 * 1024
 BOUND_SECONDS = 1.0  # "about a second at most" for a hostile event at the bound
-LINEAR = 1.25  # 1-byte chunks: seconds per byte, large event ÷ small event
+LINEAR = 1.25  # 1-byte chunks: seconds per byte, large event ÷ small event (fastest runs)
 _DONE = b"\n\ndata: [DONE]\n\n"
 
 
@@ -93,7 +94,7 @@ def _cases(quick: bool) -> tuple[list[Case], tuple[Case, Case]]:
         return Case(name, body, chunk_size, text, repeats)
 
     reference = line_case(small_1b, 1, 3)
-    largest = line_case(big_1b, 1, 1)
+    largest = line_case(big_1b, 1, 2)
     cases = [
         reference,
         largest,
@@ -111,19 +112,22 @@ def run(settings: Settings) -> SuiteResult:
         ["event", "bytes", "source alone s", "chatsse s", "MB/s", "µs/chunk"],
         [],
         notes=[
-            "chatsse s includes the source; median of 3 runs (1 run for the largest 1-byte case)",
+            "chatsse s includes the source; median of 3 runs (2 for the largest 1-byte case)",
+            "1 B chunks, linear: the seconds per byte of the fastest run of each 1-byte case "
+            "(noise only adds time, and one slow spell can cover a whole 10-second run)",
             f"bounds: DEFAULT_MAX_EVENT_BYTES = {chatsse.DEFAULT_MAX_EVENT_BYTES:,}, "
             f"MAX_EVENT_LINES = {chatsse.MAX_EVENT_LINES:,}",
         ],
     )
     data: dict[str, object] = {}
-    seconds: dict[str, float] = {}
+    fastest: dict[str, float] = {}
     targets: list[Target] = []
     for case in cases:
         source = once(partial(_drain, case.body, case.chunk_size), case.repeats)
-        total = once(partial(_parse, case), case.repeats)  # which checks the text
+        runs = each(partial(_parse, case), case.repeats)  # which checks the text
+        total = statistics.median(runs)
         chunks = -(-len(case.body) // case.chunk_size)
-        seconds[case.name] = total
+        fastest[case.name] = min(runs)
         data[case.name] = {
             "bytes": len(case.body),
             "chunk_size": case.chunk_size,
@@ -144,7 +148,7 @@ def run(settings: Settings) -> SuiteResult:
         )
         if case.chunk_size > 1:
             targets.append(at_most("hostile", case.name, total, BOUND_SECONDS, "s"))
-    per_byte = [seconds[c.name] / len(c.body) for c in (reference, largest)]
+    per_byte = [fastest[c.name] / len(c.body) for c in (reference, largest)]
     linear = per_byte[1] / per_byte[0]
     data["one_byte_linearity"] = linear
     name = f"1 B chunks, s/byte: {largest.name.split(',')[0]} ÷ {reference.name.split(',')[0]}"

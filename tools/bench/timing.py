@@ -99,10 +99,15 @@ def medians(samples: Mapping[str, list[float]]) -> dict[str, float]:
 
 def once(run: Callable[[], object], repeats: int = 1) -> float:
     """The median seconds of ``repeats`` runs of ``run`` (for runs too long to interleave)."""
+    return statistics.median(each(run, repeats))
+
+
+def each(run: Callable[[], object], repeats: int) -> list[float]:
+    """The seconds of each of ``repeats`` runs of ``run``, one after the other."""
     times = []
     for _ in range(repeats):
         gc.collect()
         start = time.perf_counter()
         run()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return times

@@ -119,9 +119,13 @@ def _check_seconds(_instance: object, attribute: attrs.Attribute[Any], value: An
 
 
 def _check_byte_count(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    _whole_bytes(attribute, value)
+    _non_negative(_instance, attribute, value)
+
+
+def _whole_bytes(attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None and type(value) is not int:
         raise ValueError(f"{attribute.name} must be a whole number of bytes, got {value!r}")
-    _non_negative(_instance, attribute, value)
 
 
 def _non_negative(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -139,9 +143,8 @@ def _check_status(_instance: object, _attribute: attrs.Attribute[int], value: in
         raise ValueError(f"status must be a final HTTP status (200-599), got {value!r}")
 
 
-def _check_chunk_size(_instance: object, _attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None and type(value) is not int:
-        raise ValueError(f"chunk_size must be a whole number of bytes, got {value!r}")
+def _check_chunk_size(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    _whole_bytes(attribute, value)
     if value is not None and value < 1:
         raise ValueError(f"chunk_size must be at least 1, got {value!r}")
 

@@ -8,6 +8,12 @@ connection), interleaved with iter_events over the same chunks in memory. The
 servers run in their own processes, so they do not share the client's GIL
 (this machine has two cores: a server and the client each get one).
 
+Beside stream_chat, two clients that do less: *requests alone* makes the
+same request and reads the body with the calls stream_chat uses, parsing
+nothing; *socket alone* sends the same request over a plain socket and
+receives the response's bytes until the server closes, decoding nothing: how
+long the server takes to deliver the body to a client that does no work.
+
 Latency: a gated ReplayServer in this process writes one SSE event at a
 time and waits for release(); each sample is the time from release() to
 stream_chat() yielding the event that write carried (the server thread's
@@ -19,12 +25,15 @@ the moment the server may write.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -57,6 +66,7 @@ LATENCY_FRAMINGS = [
     (framing, gzip) for framing in ("chunked", "close", "content-length") for gzip in (False, True)
 ]
 IN_MEMORY = "in memory (iter_events)"
+_RECV_BYTES = 64 * 1024  # socket alone's reads: whatever has arrived, up to this
 
 
 def framing_name(framing: str, gzip: bool) -> str:
@@ -69,6 +79,10 @@ def _key(writes: str, name: str) -> str:
 
 def _alone(key: str) -> str:
     return f"requests alone: {key}"
+
+
+def _socket(key: str) -> str:
+    return f"socket alone: {key}"
 
 
 @contextlib.contextmanager
@@ -113,6 +127,30 @@ def _requests_alone(url: str, session: requests.Session) -> int:
     return size
 
 
+def _socket_request(url: str) -> tuple[tuple[str, int], bytes]:
+    """Where to connect, and the bytes of the same request, asking the server to close after it."""
+    parts = urllib.parse.urlsplit(url)
+    assert parts.hostname is not None
+    assert parts.port is not None
+    body = json.dumps(REQUEST).encode()
+    head = (
+        f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+        "Content-Type: application/json\r\nAccept: text/event-stream\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    return (parts.hostname, parts.port), head.encode() + body
+
+
+def _socket_alone(address: tuple[str, int], request: bytes) -> bytes:
+    """The request sent over a plain socket; the first bytes of its response, all of it received."""
+    with socket.create_connection(address, timeout=30) as sock:
+        sock.sendall(request)
+        first = data = sock.recv(_RECV_BYTES)
+        while data:
+            data = sock.recv(_RECV_BYTES)
+    return first
+
+
 def _in_memory(chunks: list[bytes]) -> int:
     count = 0
     for _ in chatsse.iter_events(chunks):
@@ -123,7 +161,7 @@ def _in_memory(chunks: list[bytes]) -> int:
 def run_http(settings: Settings) -> SuiteResult:
     transcript = transcripts.chat(200 if settings.quick else 2000)
     expected = chatsse.collect(chatsse.iter_events(transcript.body))
-    contenders: dict[str, Callable[[], int]] = {}
+    contenders: dict[str, Callable[[], object]] = {}
     first_events: dict[str, list[float]] = {}
     rows: list[tuple[str, str]] = []  # (writes, framing name), in table order
     with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
@@ -146,6 +184,10 @@ def run_http(settings: Settings) -> SuiteResult:
                 first_events[key] = []
                 contenders[key] = partial(_over_http, url, session, first_events[key])
                 contenders[_alone(key)] = partial(_requests_alone, url, session)
+                address, request = _socket_request(url)
+                if not _socket_alone(address, request).startswith(b"HTTP/1.1 200 "):
+                    raise AssertionError(f"the server did not answer a plain socket, {key}")
+                contenders[_socket(key)] = partial(_socket_alone, address, request)
                 rows.append((writes, name))
         samples, cpu_samples = interleaved_samples_with_cpu(contenders, settings.rounds)
     times, cpu = medians(samples), medians(cpu_samples)
@@ -161,6 +203,7 @@ def run_http(settings: Settings) -> SuiteResult:
             "÷ in memory",
             "client CPU ms",
             "requests alone: ms, CPU ms",
+            "socket alone: ms, ÷ in memory",
             "first event ms",
         ],
         [],
@@ -175,6 +218,9 @@ def run_http(settings: Settings) -> SuiteResult:
             "requests alone: a client that only reads: the same request, its body read with the "
             "calls stream_chat uses (urllib3's read_chunked or read1), not parsed; with read1 it "
             "makes more, smaller reads than stream_chat, which nothing slows down",
+            "socket alone: a client that only receives: the same request over a plain socket "
+            "(a new connection each time, closed by the server), the response's bytes received "
+            "and dropped; its ÷ in memory is what a client doing no work at all would score",
         ],
     )
     data: dict[str, object] = {"bytes": size, "sse_events": events, "rounds": settings.rounds}
@@ -186,6 +232,10 @@ def run_http(settings: Settings) -> SuiteResult:
         found = first_events.get(key)
         first = statistics.median(found) if found else None
         alone = (times[_alone(key)], cpu[_alone(key)]) if _alone(key) in times else None
+        socket_alone = None
+        if _socket(key) in times:
+            socket_ratio = paired_ratio(samples, _socket(key), _key(writes, IN_MEMORY))
+            socket_alone = (times[_socket(key)], socket_ratio)
         data[key] = {
             "first_event_seconds": first,
             "seconds": seconds,
@@ -194,6 +244,8 @@ def run_http(settings: Settings) -> SuiteResult:
             "x_memory": ratio,
             "requests_alone_seconds": alone[0] if alone else None,
             "requests_alone_cpu_seconds": alone[1] if alone else None,
+            "socket_alone_seconds": socket_alone[0] if socket_alone else None,
+            "socket_alone_x_memory": socket_alone[1] if socket_alone else None,
         }
         table.rows.append(
             [
@@ -205,6 +257,7 @@ def run_http(settings: Settings) -> SuiteResult:
                 f"{ratio:.2f}",
                 number(cpu[key] * 1e3),
                 f"{number(alone[0] * 1e3)}, {number(alone[1] * 1e3)}" if alone else "-",
+                f"{number(socket_alone[0] * 1e3)}, {socket_alone[1]:.2f}" if socket_alone else "-",
                 number(first * 1e3) if first is not None else "-",
             ]
         )

@@ -12,7 +12,9 @@ Beside stream_chat, two clients that do less: *requests alone* makes the
 same request and reads the body with the calls stream_chat uses, parsing
 nothing; *socket alone* sends the same request over a plain socket and
 receives the response's bytes until the server closes, decoding nothing: how
-long the server takes to deliver the body to a client that does no work.
+long the body takes to reach a client that does no work (on a new connection
+each time, where stream_chat keeps its connection but with close-delimited
+bodies).
 
 Latency: a gated ReplayServer in this process writes one SSE event at a
 time and waits for release(); each sample is the time from release() to
@@ -41,7 +43,7 @@ from pathlib import Path
 
 import requests
 import transcripts
-from report import SuiteResult, Table, Target, at_most, number
+from report import SuiteResult, Table, Target, at_most, number, span
 from settings import Settings
 from timing import interleaved_samples_with_cpu, medians, paired_ratio, paired_ratio_quartiles
 
@@ -295,13 +297,13 @@ def run_http(settings: Settings) -> SuiteResult:
                 number(seconds / events * 1e6),
                 number(size / seconds / 1e6),
                 f"{ratio:.2f}",
-                _span(quartiles),
+                span(quartiles),
                 number(cpu[key] * 1e3),
                 f"{number(alone[0] * 1e3)}, {number(alone[1] * 1e3)}" if alone else "-",
                 f"{number(socket_alone[0] * 1e3)}, {number(socket_alone[1] * 1e3)}"
                 if socket_alone
                 else "-",
-                f"{socket_alone[2]:.2f} ({_span(socket_alone[3])})" if socket_alone else "-",
+                f"{socket_alone[2]:.2f} ({span(socket_alone[3])})" if socket_alone else "-",
                 number(first * 1e3) if first is not None else "-",
             ]
         )
@@ -309,10 +311,6 @@ def run_http(settings: Settings) -> SuiteResult:
             label = f"{key} ÷ in memory"
             targets.append(at_most("http", label, ratio, LOOPBACK_VS_MEMORY, "×"))
     return SuiteResult("http", "Over HTTP on loopback", data, [table], targets)
-
-
-def _span(quartiles: tuple[float, float]) -> str:
-    return f"{quartiles[0]:.2f} to {quartiles[1]:.2f}"
 
 
 def _latencies(body: bytes, deltas: int, framing: str, gzip: bool) -> list[float]:

@@ -74,6 +74,11 @@ def number(value: float, digits: int = 3) -> str:
     return f"{value:,.{min(6, max(0, digits - magnitude))}f}"
 
 
+def span(quartiles: tuple[float, float]) -> str:
+    """A ratio's middle half (its rounds' first to third quartile), as the tables give it."""
+    return f"{quartiles[0]:.2f} to {quartiles[1]:.2f}"
+
+
 def holds_text(target: Target) -> str:
     return "holds" if target.holds else "**does not hold**"
 

@@ -13,7 +13,7 @@ from functools import partial
 import breakdown
 import pipelines
 import transcripts
-from report import SuiteResult, Table, Target, at_least, at_most, number
+from report import SuiteResult, Table, Target, at_least, at_most, number, span
 from settings import Settings
 from timing import (
     interleaved,
@@ -123,7 +123,7 @@ def run(settings: Settings) -> SuiteResult:
                     number(seconds / transcript.sse_events * 1e6),
                     number(size / seconds / 1e6),
                     f"{x_f0:.2f}",
-                    f"{low:.2f} to {high:.2f}",
+                    span((low, high)),
                     f"{sdk_x:.1f}" if sdk_x is not None else "-",
                 ]
             )

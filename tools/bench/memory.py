@@ -120,27 +120,31 @@ def measure_peak(mode: str, deltas: int, python_heap: bool = False) -> dict[str,
     result: dict[str, object] = {"mode": mode, "peak_is_exact": exact}
     if mode != "framing-event":
         result["deltas"] = deltas
+    answer = None
+    largest = 0
     if mode == "collect":
         answer = chatsse.collect(chatsse.iter_events(source()))
-        result["text_bytes"] = len(answer.text.encode())
-        result["text_object_bytes"] = sys.getsizeof(answer.text)
-        # SPEC §2: one OutputText per delta, so the Message holds a tuple that long.
-        messages = [item for item in answer.items if isinstance(item, chatsse.Message)]
-        result["content_tuple_bytes"] = sum(sys.getsizeof(item.content) for item in messages)
     elif mode == "iterate":
         for _ in chatsse.iter_events(source()):
             pass
     elif mode in ("framing", "framing-event"):
-        largest = 0
         for sse in iter_sse(source()):
             largest = max(largest, len(sse.data))
         result["largest_event_bytes"] = largest
     else:
         raise ValueError(f"unknown mode {mode!r}")
+    # The peak is read before anything below allocates: encoding the 4-byte-per-character
+    # text to UTF-8 alone takes a buffer as large as the str.
     if python_heap:
         result["python_heap_peak_bytes"] = tracemalloc.get_traced_memory()[1]
     else:
         result["growth_bytes"] = peak() - before
+    if answer is not None:
+        result["text_bytes"] = len(answer.text.encode())
+        result["text_object_bytes"] = sys.getsizeof(answer.text)
+        # SPEC §2: one OutputText per delta, so the Message holds a tuple that long.
+        messages = [item for item in answer.items if isinstance(item, chatsse.Message)]
+        result["content_tuple_bytes"] = sum(sys.getsizeof(item.content) for item in messages)
     return result
 
 

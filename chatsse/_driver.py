@@ -560,18 +560,22 @@ def _release(response: requests.Response, read: Callable[[], bytes]) -> None:
     """After ``[DONE]``: return the connection to the pool if the body is over, else close.
 
     The rest of the body is normally just the chunked terminator, already
-    sent. It is read with a short timeout, so a server that keeps the
-    connection open after [DONE] costs at most that wait (D5). A timeout
-    raises rather than returning part of the terminator, so a connection
-    with unread bytes never goes back to the pool; urllib3 resets the socket
-    timeout when it next uses the connection.
+    sent. It is read within one short wait in all, however it trickles in,
+    so a server that keeps the connection open after [DONE] costs at most
+    that wait (D5). A timeout raises rather than returning part of the
+    terminator, so a connection with unread bytes never goes back to the
+    pool; urllib3 resets the socket timeout when it next uses the connection.
     """
     sock = _socket_of(response)
+    deadline = time.monotonic() + _DRAIN_TIMEOUT
     try:
-        if sock is not None:
-            sock.settimeout(_DRAIN_TIMEOUT)
         drained = 0
         while drained <= _DRAIN_LIMIT:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break  # still coming: closed below
+            if sock is not None:
+                sock.settimeout(left)
             data = read()
             if not data:
                 break  # the body is over: urllib3 has put the connection back
@@ -673,7 +677,7 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
         return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # (a year or an offset no C int holds)
         return None
     if when.tzinfo is None:
         return None

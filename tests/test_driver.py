@@ -134,6 +134,24 @@ def test_d2_retry_after_as_an_http_date() -> None:
     assert 20 < caught.value.retry_after <= 31
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Mon, 01 Jan 99999999999999999999 00:00:00 GMT",  # a year no datetime holds
+        "Mon, 01 Jan 2020 99999999999999999999:00:00 GMT",
+        "Mon, 01 Jan 2020 00:00:00 +99999999999999999",  # an offset no C int holds
+        "Mon, 99 Jan 2020 00:00:00 GMT",
+        "soon",
+        "nan",
+    ],
+)
+def test_d2_a_retry_after_that_is_no_date_is_none(value: str) -> None:
+    reply = Reply.error(429, "Slow down", headers={"Retry-After": value})
+    with ReplayServer(reply) as server, pytest.raises(HTTPStatusError) as caught:
+        stream(server)
+    assert (caught.value.status_code, caught.value.retry_after) == (429, None)
+
+
 def test_d2_the_error_body_is_read_up_to_a_bound() -> None:
     reply = Reply(b"x" * (1 << 20), status=502, content_type="text/html", framing="content-length")
     with ReplayServer(reply) as server, pytest.raises(HTTPStatusError) as caught:
@@ -534,6 +552,21 @@ def test_d5_a_server_that_keeps_the_connection_open_after_done_with_a_session(
         assert time.monotonic() - started < 5  # far from the idle timeout
         assert isinstance(events[-1], Completed)
         assert server.wait_idle(1.0)
+
+
+def test_d5_a_server_that_trickles_after_done_costs_one_short_wait_in_all() -> None:
+    # After [DONE], a comment every 30 ms for six seconds: each read of the
+    # body's end would come within the short wait, so the wait bounds the
+    # whole drain, not each read of it.
+    pings = b": ping\n\n" * 200
+    reply = Reply(BODY + pings, delay=0.03)
+    with ReplayServer(reply) as server, requests.Session() as session:
+        events = stream(server, session=session, idle_timeout=10.0)
+        for event in events:
+            if isinstance(event, Completed):
+                completed_at = time.monotonic()
+        assert time.monotonic() - completed_at < 2  # far from the trickle's six seconds
+        assert server.wait_idle(1.0)  # closed: the rest of the body never came
 
 
 @pytest.mark.parametrize("framing", ["chunked", "content-length"])

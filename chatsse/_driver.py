@@ -22,6 +22,7 @@ import logging
 import math
 import socket
 import time
+import urllib.parse
 from collections.abc import Callable, Generator, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Protocol
@@ -294,6 +295,10 @@ def _post(
 
     def keep(response: requests.Response, **_: Any) -> None:
         received.append(response)
+        if response.is_redirect:
+            refusal = _redirect_refusal(http, response)
+            if refusal is not None:
+                raise _RefusedRedirect(response, refusal)  # out of send(), before it follows
 
     request = requests.Request("POST", url, json=body, headers=headers, hooks={"response": keep})
     prepared = http.prepare_request(request)
@@ -302,6 +307,11 @@ def _post(
     settings = http.merge_environment_settings(prepared.url, {}, True, None, None)
     try:
         return http.send(prepared, timeout=timeout, allow_redirects=True, **settings)
+    except _RefusedRedirect as refused:
+        for response in received:
+            if response is not refused.response:
+                response.close()
+        raise _http_status_error(refused.response, refused.reason) from None
     except BaseException as error:
         for response in received:  # a redirect that could not be followed, say
             response.close()
@@ -310,6 +320,42 @@ def _post(
         if isinstance(error, Exception):
             raise _SendError(error) from error
         raise
+
+
+class _RefusedRedirect(Exception):
+    """A redirect chatsse does not follow; ``reason`` says why."""
+
+    def __init__(self, response: requests.Response, reason: str) -> None:
+        super().__init__(reason)
+        self.response = response
+        self.reason = reason
+
+
+def _redirect_refusal(http: requests.Session, response: requests.Response) -> str | None:
+    """Why the redirect ``response`` must not be followed, or None to follow it.
+
+    Only a 307 or 308 keeps the POST and its body, and only to the same
+    server (as requests judges it, when deciding to keep ``Authorization``):
+    requests sends every other header, ``api-key`` and the like, wherever the
+    redirect points.
+    """
+    try:
+        target = urllib.parse.urljoin(response.url, http.get_redirect_target(response))
+        # (requests' own rule; types-requests leaves it untyped)
+        another_server = http.should_strip_auth(response.url, target)  # type: ignore[no-untyped-call]
+    except ValueError:
+        return None  # an invalid Location: requests fails to follow it
+    if response.status_code not in (307, 308):
+        return (
+            f"redirected to {_safe_url(target)}: not followed, as a {response.status_code} "
+            "turns the POST into a GET without its body"
+        )
+    if another_server:
+        return (
+            f"redirected to {_safe_url(target)}, another server: not followed, "
+            "as it would be sent the request's headers, and any key in them"
+        )
+    return None
 
 
 def _request_error(error: BaseException, where: str, connect_timeout: float) -> BaseException:
@@ -622,7 +668,8 @@ def _read_some(response: requests.Response, limit: int) -> tuple[bytes, bool]:
     return b"".join(pieces)[:limit], False
 
 
-def _http_status_error(response: requests.Response) -> HTTPStatusError:
+def _http_status_error(response: requests.Response, message: str | None = None) -> HTTPStatusError:
+    """The error for a non-2xx answer; ``message`` is chatsse's own, else the server's."""
     try:
         raw_body, _ = _read_some(response, _ERROR_BODY_LIMIT)
     except ChatSSEError:
@@ -630,7 +677,7 @@ def _http_status_error(response: requests.Response) -> HTTPStatusError:
     finally:
         response.close()
     body = raw_body.decode("utf-8", "replace")
-    message = _provider_message(body) or response.reason or "error"
+    message = message or _provider_message(body) or response.reason or "error"
     return HTTPStatusError(
         response.status_code, message, body=body, retry_after=_retry_after(response.headers)
     )

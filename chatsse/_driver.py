@@ -91,10 +91,20 @@ class _Progress:
     """Counters shared by a ChatStream and its reading generator (which must not
     hold the ChatStream itself: an abandoned stream must be freed at once)."""
 
-    __slots__ = ("bytes", "ended", "events", "first_byte", "first_token", "sse_events", "started")
+    __slots__ = (
+        "bytes",
+        "closing",
+        "ended",
+        "events",
+        "first_byte",
+        "first_token",
+        "sse_events",
+        "started",
+    )
 
     def __init__(self, started: float) -> None:
         self.started = started
+        self.closing = False  # ChatStream.close() was called (from any thread)
         self.first_byte: float | None = None
         self.first_token: float | None = None
         self.ended: float | None = None
@@ -146,7 +156,6 @@ class ChatStream:
         self._events = events
         self._progress = progress
         self._owned_session = session
-        self._closing = False  # close() was called
 
     def __iter__(self) -> ChatStream:
         return self
@@ -155,7 +164,7 @@ class ChatStream:
         try:
             return next(self._events)
         except ValueError:
-            if self._closing:
+            if self._progress.closing:
                 # close(), in another thread, is running the reader's clean-up
                 # ("generator already executing"): the stream is over.
                 raise StopIteration from None
@@ -169,7 +178,7 @@ class ChatStream:
     def close(self) -> None:
         """Stop reading and release the connection. Safe to call at any time, repeatedly,
         and from another thread than the one iterating (a web server's, say)."""
-        self._closing = True
+        self._progress.closing = True
         try:
             self._events.close()  # runs the reader's clean-up if it had started
         except ValueError:
@@ -484,22 +493,29 @@ def _read_body(
     """The body's bytes as they arrive, with transport failures made chatsse errors."""
     while True:
         failure: StreamError
+        cause: BaseException | None = None
         try:
             data = read()
         except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as error:
             failure = IdleTimeoutError("idle timeout waiting for SSE")
-            failure.__cause__ = error
+            cause = error
         except _TRANSPORT_ERRORS as error:
             failure = StreamError(f"the connection broke mid-stream: {error}")
-            failure.__cause__ = error
+            cause = error
         else:
-            if not data:
-                return
-            if progress.first_byte is None:
-                progress.first_byte = time.perf_counter()
-            progress.bytes += len(data)
-            yield data
-            continue
+            if data:
+                if progress.first_byte is None:
+                    progress.first_byte = time.perf_counter()
+                progress.bytes += len(data)
+                yield data
+                continue
+            if not progress.closing:
+                return  # the body's end
+        if progress.closing:
+            # close(), in another thread, shut the socket down: however the
+            # read ended (a close-delimited body reads as over), it was cut short.
+            failure = StreamError("close() was called before the answer ended")
+        failure.__cause__ = cause
         end_or_raise(parser, failure)  # D4: after a finish reason, this is just the end
         return
 

@@ -112,8 +112,12 @@ class _Frames(Generator[bytes, None, None]):
         return self._frames.throw(*args)
 
     def close(self) -> None:
-        self._frames.close()
-        self._source.close()  # (again, if the frames had started: closing twice is fine)
+        # The events first: a ChatStream hangs up at once, even while another
+        # thread is inside next() on these frames (an async server's worker),
+        # which then ends by itself.
+        self._source.close()
+        with contextlib.suppress(ValueError):  # "generator already executing"
+            self._frames.close()  # (its clean-up closes the events again: that is fine)
 
 
 class _Source:

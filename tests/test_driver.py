@@ -520,6 +520,11 @@ def test_d5_close_from_another_thread_hangs_up(framing: str, state: str) -> None
         assert server.wait_idle(1.0), "the server did not see the client leave within a second"
         assert server.responses[0].client_left
         assert not server.responses[0].finished
+    # No finish reason had come: the reading thread learns the answer is cut
+    # short, for a close-delimited body too (whose socket, shut down, reads
+    # as the body's end).
+    assert isinstance(outcome[-1], StreamError)
+    assert str(outcome[-1]) == "close() was called before the answer ended"
 
 
 def test_d5_next_while_another_thread_closes_the_stream_ends_it() -> None:

@@ -224,6 +224,26 @@ def test_closing_while_the_upstream_is_silent_hangs_up_at_once(framing: str) -> 
         assert time.monotonic() - started < 1.0
 
 
+@pytest.mark.parametrize("keepalive", [None, 0.1])
+def test_closing_the_frames_from_another_thread_than_the_reading_one_hangs_up(
+    keepalive: float | None,
+) -> None:
+    # An async server iterates a sync body in a worker thread and closes it
+    # from its event loop's thread when the client leaves.
+    with ReplayServer(LONG_BODY, stall_after=300) as server:
+        frames = chatsse.sse_frames(
+            lambda: chatsse.stream_chat(server.chat_url, REQUEST), keepalive=keepalive
+        )
+        next(frames)
+        worker = threading.Thread(target=lambda: list(frames))
+        worker.start()
+        time.sleep(0.2)  # the worker inside next(frames), waiting on the upstream
+        frames.close()
+        assert_upstream_hung_up(server)
+        worker.join(5.0)
+        assert not worker.is_alive()
+
+
 def test_a_function_opening_the_stream_turns_its_http_error_into_an_error_frame() -> None:
     reply = Reply.error(401, "Incorrect API key provided", code="invalid_api_key")
     with ReplayServer(reply) as upstream:

@@ -79,9 +79,9 @@ class APIError(ChatSSEError):
     """The provider reported an error inside the stream: an ``event: error``
     SSE event, or an error object in a chunk (see :doc:`errors`).
 
-    ``message``, ``code`` (a string or a number, as the provider sent it),
-    ``type`` and ``param`` come from the provider's error object; ``raw`` is
-    that object (or the raw text) as received.
+    ``message``, ``code`` (a string or an integer, as the provider sent it;
+    ``429.0`` is ``429``), ``type`` and ``param`` come from the provider's
+    error object; ``raw`` is that object (or the raw text) as received.
     """
 
     def __init__(

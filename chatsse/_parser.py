@@ -59,6 +59,11 @@ logger = logging.getLogger("chatsse")
 
 # Finish reasons after which the message stays open (P9): the model handed
 # over to tools and may still be talking.
+# P1: what the seed strips (Rust's trim(): Unicode White_Space). Python's
+# strip() also takes U+001C to U+001F, which are not whitespace.
+_WHITESPACE = "\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(
+    map(chr, range(0x2000, 0x200B))
+)
 _TOOL_FINISH_REASONS = frozenset(("tool_calls", "function_call"))
 
 # How many distinct text pieces a parser shares (see _shared): tokens,
@@ -122,9 +127,10 @@ class ChatStreamParser:
 
     * ``choice`` - the choice index to follow when the request asked for
       ``n > 1`` (P7); run one parser per choice to follow several.
-    * ``drop_tool_calls_on_stop`` - drop tool calls still pending at
-      ``finish_reason: "stop"`` or at the end, as the reference implementation
-      did (logged at WARNING). By default they are delivered (P9).
+    * ``drop_tool_calls_on_stop`` - do not deliver the tool calls pending at
+      ``finish_reason: "stop"``, and drop those still pending at the end
+      (logged at WARNING), as the reference implementation did. By default
+      they are delivered (P9).
     * ``raise_on_length`` - ``finish_reason: "length"`` raises
       :class:`ContextWindowExceededError` (default); with ``False`` it ends the
       answer normally, with ``Completed.finish_reason == "length"``.
@@ -245,7 +251,10 @@ class ChatStreamParser:
                 )
             data, event_type = raw_data, getattr(sse, "event", "message")
 
-        data = data.strip()  # P1
+        stripped = data.strip()  # P1
+        if stripped is not data:  # (unchanged, it is the same object: the common case)
+            stripped = data.strip(_WHITESPACE)  # the seed's whitespace, not Python's
+        data = stripped
         if len(data) <= 6:  # compared only when short: hashing a whole chunk costs
             if not data:
                 return
@@ -436,6 +445,8 @@ class ChatStreamParser:
                 continue
             if part.get("type") == "thinking":
                 thinking = part.get("thinking")
+                if thinking is None:
+                    thinking = part.get("text")  # a thinking part in a text part's shape
                 if isinstance(thinking, str):
                     self._add_reasoning_text(thinking, out)
                 elif isinstance(thinking, list):
@@ -541,8 +552,11 @@ class ChatStreamParser:
             return
         # P9, "stop" and every other value: real servers end complete tool-call
         # turns with "stop" (OpenAI with a forced tool_choice, Gemini), so the
-        # pending calls are delivered rather than dropped as the seed did.
-        self._close_tool_calls(out)
+        # pending calls are delivered rather than dropped as the seed did. The
+        # seed's way, on request: they stay pending, for a later "tool_calls"
+        # finish to deliver or the end to drop (P11).
+        if not self._drop_tool_calls_on_stop:
+            self._close_tool_calls(out)
         self._close_message(out)
 
     def _complete(self) -> list[ResponseEvent]:
@@ -650,8 +664,10 @@ def _api_error_from_object(error: Any) -> APIError:
     if not isinstance(message, str) or not message:
         message = f"error: {_short_json(error)}"
     code = error.get("code")
-    if type(code) is not int and not isinstance(code, str):
-        code = None
+    if type(code) is float and code.is_integer():
+        code = int(code)  # 429.0: the same JSON number as 429
+    elif type(code) is not int and not isinstance(code, str):
+        code = None  # (still in raw)
     kind = error.get("type")
     param = error.get("param")
     return APIError(

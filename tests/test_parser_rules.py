@@ -107,6 +107,27 @@ def test_p1_data_is_stripped_and_empty_data_gives_nothing() -> None:
     assert not parser.finished
 
 
+@pytest.mark.parametrize("separator", ["\x1c", "\x1d", "\x1e", "\x1f"])
+def test_p1_whitespace_is_the_seeds_not_pythons(separator: str) -> None:
+    # The seed trims Unicode White_Space (Rust's trim()); Python's strip()
+    # also takes the four information separators, which are not whitespace.
+    # Data wrapped in one is not JSON (P4), nor [DONE] (P2): skipped.
+    parser = ChatStreamParser()
+    assert parser.feed("\u3000\u2029 " + json.dumps(delta(content="a")) + "\x85\xa0") == [
+        OutputItemAdded(Message()),
+        OutputTextDelta("a"),
+    ]
+    for data in (
+        separator + json.dumps(delta(content="b")),
+        json.dumps(delta(content="b")) + separator,  # (a repeat of the chunk before, but for it)
+        separator + "[DONE]",
+        "[DONE]" + separator,
+    ):
+        assert parser.feed(data) == []
+    assert not parser.finished
+    assert deltas_of(parser.feed(json.dumps(delta(content="c")))) == "c"
+
+
 # -- P2 ---------------------------------------------------------------------------
 
 
@@ -327,10 +348,19 @@ def test_p5_text_in_the_same_chunk_as_a_choice_error_is_kept() -> None:
     assert caught.value.partial_items == (Message(content=(OutputText("last words"),)),)
 
 
-def test_p5_code_that_is_neither_string_nor_number_is_dropped() -> None:
+@pytest.mark.parametrize("code", [True, 1.5, None, [429], {"n": 429}])
+def test_p5_code_that_is_neither_string_nor_whole_number_is_dropped(code: object) -> None:
     with pytest.raises(APIError) as caught:
-        run({"error": {"message": "m", "code": True}})
+        run({"error": {"message": "m", "code": code}})
     assert caught.value.code is None
+    assert caught.value.raw == {"message": "m", "code": code}  # kept there
+
+
+def test_p5_a_whole_number_written_with_a_fraction_is_an_integer_code() -> None:
+    with pytest.raises(APIError) as caught:
+        run({"error": {"message": "rate limited", "code": 429.0}})
+    assert caught.value.code == 429
+    assert type(caught.value.code) is int
 
 
 # -- P6 ---------------------------------------------------------------------------
@@ -507,6 +537,7 @@ def test_p7_content_parts_text_and_mistral_thinking() -> None:
     got = run(
         delta(content=[{"type": "thinking", "thinking": [{"type": "text", "text": "hmm"}]}]),
         delta(content=[{"type": "thinking", "thinking": "more"}]),
+        delta(content=[{"type": "thinking", "text": " and more"}]),  # as a text part's shape
         delta(
             content=[
                 {"type": "text", "text": "Hello"},
@@ -516,7 +547,11 @@ def test_p7_content_parts_text_and_mistral_thinking() -> None:
             ]
         ),
     )
-    assert [e.delta for e in got if isinstance(e, ReasoningContentDelta)] == ["hmm", "more"]
+    assert [e.delta for e in got if isinstance(e, ReasoningContentDelta)] == [
+        "hmm",
+        "more",
+        " and more",
+    ]
     assert deltas_of(got) == "Hello world"
 
 
@@ -759,6 +794,18 @@ def test_p9_drop_mode_logs_the_dropped_calls_at_warning(caplog: pytest.LogCaptur
     assert any(
         r.levelno == logging.WARNING and "get_weather" in r.getMessage() for r in caplog.records
     )
+
+
+def test_p9_drop_mode_keeps_calls_pending_at_stop_for_a_later_tool_calls_finish() -> None:
+    # "Reproduces the seed exactly": the seed's "stop" leaves its calls
+    # pending, and a "tool_calls" finish after it still delivers them.
+    got = run(
+        tc(index=0, id="c", function={"name": "f", "arguments": "{}"}),
+        finish("stop"),
+        finish("tool_calls"),
+        drop_tool_calls_on_stop=True,
+    )
+    assert calls(got) == [FunctionCall(name="f", arguments="{}", call_id="c")]
 
 
 def test_p9_length_raises_with_this_chunks_events_and_the_partial_items() -> None:

@@ -29,7 +29,7 @@ from ._errors import (
     StreamError,
 )
 from ._events import Completed, ResponseEvent
-from ._render import LiveRenderer, describe_event
+from ._render import LiveRenderer, describe_event, visible
 from ._serialize import json_text, to_dict
 from .testing import ReplayServer
 
@@ -85,7 +85,7 @@ def _print_events(
         return
     if not live:
         for number, event in enumerate(events, 1):
-            out.write(f"{number:4} {describe_event(event)}\n")
+            out.write(f"{number:4} {visible(describe_event(event))}\n")
         return
     renderer = LiveRenderer(out, color=_use_color(out))
     completed: Completed | None = None
@@ -347,11 +347,12 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def _report(error: ChatSSEError) -> int:
     if isinstance(error, HTTPStatusError):
-        print(f"chatsse: HTTP {error.status_code}: {error.message}", file=sys.stderr)
+        # (what the server sent, in each message: shown, not obeyed)
+        print(f"chatsse: HTTP {error.status_code}: {visible(error.message)}", file=sys.stderr)
         if error.retry_after is not None:
             print(f"chatsse: retry after {error.retry_after:g} s", file=sys.stderr)
         return EXIT_HTTP_STATUS
-    print(f"\nchatsse: {type(error).__name__}: {error}", file=sys.stderr)
+    print(f"\nchatsse: {type(error).__name__}: {visible(str(error))}", file=sys.stderr)
     if isinstance(error, (APIError, ContextWindowExceededError)):
         return EXIT_STREAM_ERROR
     if isinstance(error, StreamError):

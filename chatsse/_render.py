@@ -34,6 +34,11 @@ _VISIBLE: dict[int, int | None] = {
 }
 
 
+def visible(text: str) -> str:
+    """``text`` made harmless to a terminal: control characters shown, not obeyed."""
+    return text.translate(_VISIBLE)
+
+
 def describe_event(event: ResponseEvent) -> str:
     """``<EventName>  <what it carries>``, on one line."""
     name = type(event).__name__
@@ -104,8 +109,7 @@ class LiveRenderer:
         return f"\x1b[{code}m{text}\x1b[0m" if self._color else text
 
     def _write(self, text: str, style: str | None = None) -> None:
-        # What the server sent, made harmless to the terminal (see _VISIBLE).
-        text = text.translate(_VISIBLE)
+        text = visible(text)  # what the server sent
         self._out.write(text if style is None else self._style(text, style))
 
     def _enter(self, section: str, label: str) -> None:
@@ -144,5 +148,5 @@ class LiveRenderer:
                 parts.append(f"first token {stats.time_to_first_token:.2f} s")
             rate = stats.events / stats.duration if stats.duration > 0 else 0.0
             parts.append(f"{stats.events} events in {stats.duration:.2f} s ({rate:.0f}/s)")
-        self._out.write(self._style("-- " + " | ".join(parts), "2") + "\n")
+        self._out.write(self._style(visible("-- " + " | ".join(parts)), "2") + "\n")
         self._out.flush()

@@ -397,6 +397,59 @@ def test_live_output_shows_control_characters_instead_of_obeying_them() -> None:
     assert "\r" not in result.stdout
 
 
+HOSTILE = "x\x1b]0;pwned\x07\x1b[2J\rover"
+SHOWN = "x\u241b]0;pwned\u2407\u241b[2Jover"
+
+
+def assert_harmless(output: str) -> None:
+    assert SHOWN in output
+    assert "\x1b" not in output
+    assert "\r" not in output
+
+
+def test_the_summary_line_shows_control_characters_instead_of_obeying_them() -> None:
+    body = sse_body(
+        {"choices": [{"index": 0, "delta": {"content": "hi"}}]},
+        {"choices": [{"index": 0, "delta": {}, "finish_reason": HOSTILE}]},
+    )
+    with ReplayServer(body) as server:
+        result = chat(server, "hi")
+    assert result.returncode == 0, result.stderr
+    assert_harmless(result.stdout)
+
+
+def test_replayed_events_show_control_characters_instead_of_obeying_them(
+    tmp_path: Path,
+) -> None:
+    call = {"index": 0, "id": HOSTILE, "function": {"name": HOSTILE, "arguments": HOSTILE}}
+    path = tmp_path / "hostile.sse"
+    path.write_bytes(
+        sse_body(
+            {"id": HOSTILE, "choices": [{"index": 0, "delta": {"tool_calls": [call]}}]},
+            {"choices": [{"index": 0, "delta": {}, "finish_reason": HOSTILE}]},
+        )
+    )
+    result = run("replay", str(path))
+    assert result.returncode == 0, result.stderr
+    assert_harmless(result.stdout)
+    assert result.stdout.count(SHOWN) == 5  # the call's name, arguments and id; id; finish
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply.error(401, HOSTILE),
+        Reply(sse_body({"error": {"message": HOSTILE}})),
+    ],
+    ids=["http-error", "api-error"],
+)
+def test_error_messages_show_control_characters_instead_of_obeying_them(reply: Reply) -> None:
+    with ReplayServer(reply) as server:
+        result = chat(server, "hi")
+    assert result.returncode in (1, 3)
+    assert_harmless(result.stderr)
+
+
 def test_serve_on_a_port_in_use_is_a_usage_error(tmp_path: Path) -> None:
     path = tmp_path / "a.sse"
     path.write_bytes(ANSWER)

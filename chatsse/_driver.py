@@ -250,6 +250,7 @@ def stream_chat(
     body = dict(json)
     body.setdefault("stream", True)
     request_headers = {"Accept": "text/event-stream", **(headers or {})}
+    _check_headers(request_headers)
     owned_session = requests.Session() if session is None else None
     http = session or owned_session
     assert http is not None
@@ -283,6 +284,25 @@ def stream_chat(
             owned_session.close()
         raise
     return ChatStream(response, events, progress, owned_session)
+
+
+def _check_headers(headers: Mapping[str, Any]) -> None:
+    """Refuse a header requests would refuse, or http.client fail to send, without
+    quoting its value, as requests' message would: the value may be a key."""
+    for name, value in headers.items():
+        try:
+            requests.utils.check_header_validity((name, value))
+            # The bytes http.client sends; a NUL in them is invalid (RFC 9110),
+            # and neither requests nor http.client checks for one.
+            sent = value.encode("latin-1") if isinstance(value, str) else value
+            if b"\0" in sent:
+                raise requests.exceptions.InvalidHeader
+        except (requests.exceptions.InvalidHeader, UnicodeEncodeError):
+            raise ValueError(
+                f"header {name!r} cannot be sent: a name or value that is not a str or bytes, "
+                "or that holds a line break, a NUL, whitespace at its start or a character "
+                "outside Latin-1 (the value is not shown: it may hold a key)"
+            ) from None
 
 
 class _SendError(Exception):
@@ -379,9 +399,24 @@ def _request_error(error: BaseException, where: str, connect_timeout: float) -> 
         cause = error.__cause__
         assert cause is not None
         if isinstance(cause, requests.ConnectionError):
+            broken = _broken_answer(cause)
+            if broken is not None:
+                return StreamError(f"no HTTP answer from {where}: {_reason(broken)}")
             return StreamError(f"could not connect to {where}: {_os_reason(cause)}")
         return StreamError(f"the request to {where} failed: {_reason(cause)}")
     return error  # the caller's own mistake, or KeyboardInterrupt
+
+
+def _broken_answer(error: requests.ConnectionError) -> BaseException | None:
+    """What broke the answer, if the connection was made but no HTTP answer came:
+    the server closed it, sent something that is not HTTP, or too many headers."""
+    failure = error.args[0] if error.args else None
+    if isinstance(failure, urllib3.exceptions.MaxRetryError):  # (a Session's Retry)
+        failure = failure.reason
+    if not isinstance(failure, urllib3.exceptions.ProtocolError):
+        return None
+    # ("Connection aborted.", RemoteDisconnected(...)): the second says what happened.
+    return next((arg for arg in failure.args if isinstance(arg, BaseException)), failure)
 
 
 def _reason(error: BaseException) -> str:

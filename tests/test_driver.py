@@ -12,6 +12,7 @@ import re
 import socket
 import threading
 import time
+import traceback
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -438,8 +439,32 @@ def test_d4_a_corrupt_gzip_body_is_a_stream_error() -> None:
 def test_an_unreachable_server_is_a_stream_error() -> None:
     with ReplayServer(BODY) as server:
         url = server.chat_url
-    with pytest.raises(StreamError, match=r"127\.0\.0\.1") as caught:
+    with pytest.raises(StreamError) as caught:
         chatsse.stream_chat(url, REQUEST, connect_timeout=2)
+    assert str(caught.value) == f"could not connect to {url}: Connection refused"
+    assert isinstance(caught.value.__cause__, requests.ConnectionError)
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        (b"", "RemoteDisconnected: Remote end closed connection without response"),
+        (b"SSH-2.0-OpenSSH_9.6\r\n", "BadStatusLine: SSH-2.0-OpenSSH_9.6\r\n"),
+        (
+            b"HTTP/1.1 200 OK\r\n" + b"X-Many: 1\r\n" * 101 + b"\r\n",
+            "HTTPException: got more than 100 headers",
+        ),
+    ],
+    ids=["closed", "not-http", "too-many-headers"],
+)
+def test_a_server_that_connects_but_gives_no_http_answer_says_so(
+    answer: bytes, reason: str
+) -> None:
+    url, thread = raw_http_server(answer)
+    with pytest.raises(StreamError) as caught:
+        chatsse.stream_chat(url, REQUEST, idle_timeout=5.0)
+    thread.join(5)
+    assert str(caught.value) == f"no HTTP answer from {url}: {reason}"
     assert isinstance(caught.value.__cause__, requests.ConnectionError)
 
 
@@ -876,6 +901,26 @@ def test_a_session_with_urllib3_retry_retries_before_the_stream_starts() -> None
         assert len(server.requests) == 2
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Bearer sk-SECRET\n",  # a key read from a file
+        "Bearer sk-SECRET\r\n",
+        " Bearer sk-SECRET",
+        "Bearer sk-SECRET\x00",
+        "Bearer sk-SECRET\u2019",  # not Latin-1: http.client could not send it
+        b"Bearer sk-SECRET\n",
+    ],
+)
+def test_d8_a_header_that_cannot_be_sent_is_refused_without_quoting_it(value: str) -> None:
+    with ReplayServer(BODY) as server:
+        with pytest.raises(ValueError, match=r"^header 'Authorization' cannot be sent: ") as caught:
+            stream(server, headers={"Authorization": value})
+        assert server.requests == []
+    shown = "".join(traceback.format_exception(caught.value))
+    assert "SECRET" not in shown
+
+
 def test_stream_chat_checks_its_arguments_at_once() -> None:
     with pytest.raises(TypeError):
         chatsse.stream_chat("http://127.0.0.1:9/", REQUEST, no_such_option=1)
@@ -891,7 +936,7 @@ def test_stream_chat_checks_its_arguments_at_once() -> None:
         chatsse.stream_chat("http://127.0.0.1:9/", REQUEST, idle_timeout=math.nan)
     with pytest.raises(ValueError, match="No connection adapters"):  # requests' InvalidSchema
         chatsse.stream_chat("ftp://127.0.0.1/v1/chat/completions", REQUEST)
-    with pytest.raises(ValueError, match="in header value"):  # requests' InvalidHeader
+    with pytest.raises(ValueError, match="header 'X-Bad' cannot be sent"):
         chatsse.stream_chat("http://127.0.0.1:9/", REQUEST, headers={"X-Bad": "a\nb"})
     with pytest.raises(TypeError, match="JSON"):
         chatsse.stream_chat("http://127.0.0.1:9/", {"x": object()})

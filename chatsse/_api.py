@@ -47,7 +47,8 @@ def iter_events(
     event over ``max_event_bytes`` or :data:`MAX_EVENT_LINES`, or a source
     that fails with ``OSError``. Every error carries ``partial_items``.
     Reading stops at ``[DONE]``. ``TypeError`` if ``source`` is text or not
-    bytes-like, ``ValueError`` if ``max_event_bytes`` is not positive.
+    bytes-like, ``ValueError`` if ``max_event_bytes`` is not positive or the
+    file is in non-blocking mode (its ``read()`` returning ``None``).
     """
     parser = ChatStreamParser(**parser_options)  # bad options fail here, not at the first next()
     return parse_source(parser, source, max_event_bytes)
@@ -82,6 +83,11 @@ def _read_chunks(read: Any) -> Iterator[bytes]:
     while True:
         chunk = read(_READ_SIZE)
         if not chunk:
+            if chunk is None:  # no bytes yet, which only a non-blocking file says
+                raise ValueError(
+                    "iter_events() needs a blocking file: this one is in non-blocking mode, "
+                    "and its read() returned None before the input ended"
+                )
             return
         if isinstance(chunk, str):
             raise TypeError("iter_events() needs a binary file: open it in 'rb' mode")

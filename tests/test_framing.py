@@ -326,6 +326,18 @@ def test_iter_events_rejects_text_and_non_bytes_with_type_error(bad: object) -> 
         list(chatsse.iter_events(bad))  # type: ignore[arg-type]
 
 
+def test_iter_events_refuses_a_non_blocking_file_rather_than_ending_early() -> None:
+    # A raw file in non-blocking mode reads None while no bytes have come:
+    # not the end of the input, which would cut the answer short in silence.
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
+    with open(read_end, "rb", buffering=0) as pipe, open(write_end, "wb", buffering=0) as writer:
+        writer.write(BODY[:20])
+        stream = chatsse.iter_events(pipe)
+        with pytest.raises(ValueError, match="non-blocking"):
+            list(stream)
+
+
 def test_iter_events_takes_chunks_of_a_bytes_subclass() -> None:
     class Chunk(bytes):
         pass

@@ -16,6 +16,7 @@ from ._events import (
     ResponseEvent,
     ResponseItem,
     TokenUsage,
+    join_pieces,
 )
 from ._framing import DEFAULT_MAX_EVENT_BYTES, sse_batches
 from ._parser import ChatStreamParser
@@ -130,9 +131,9 @@ def collect(events: Iterable[ResponseEvent]) -> ChatResult:
             completed = event
     messages = [item for item in items if isinstance(item, Message)]
     return ChatResult(
-        text="".join(message.text for message in messages),
-        refusal="".join(message.refusal for message in messages),
-        reasoning="".join(item.text for item in items if isinstance(item, Reasoning)),
+        text=join_pieces([message.text for message in messages]),
+        refusal=join_pieces([message.refusal for message in messages]),
+        reasoning=join_pieces([item.text for item in items if isinstance(item, Reasoning)]),
         tool_calls=tuple(item for item in items if isinstance(item, FunctionCall)),
         usage=completed.token_usage if completed else None,
         finish_reason=completed.finish_reason if completed else None,

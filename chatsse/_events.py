@@ -7,9 +7,25 @@ can be shared between threads or kept as a dict key.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any, TypeAlias
 
 import attrs
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def join_pieces(pieces: Iterable[str]) -> str:
+    """The pieces joined, with each character a server cut into its two UTF-16
+    halves across pieces (a lone high surrogate, then a lone low one: what a
+    JavaScript server slicing its text sends) made whole again. A half
+    without its other stays as it came."""
+    text = "".join(pieces)
+    if text.isascii() or _SURROGATE.search(text) is None:  # (isascii() reads a flag)
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+
 
 # ---------------------------------------------------------------------------
 # Items: the things a response is made of.
@@ -48,12 +64,12 @@ class Message:
     @property
     def text(self) -> str:
         """The assistant text: every :class:`OutputText` piece joined."""
-        return "".join([part.text for part in self.content if isinstance(part, OutputText)])
+        return join_pieces([part.text for part in self.content if isinstance(part, OutputText)])
 
     @property
     def refusal(self) -> str:
         """The refusal text: every :class:`Refusal` piece joined (``""`` if none)."""
-        return "".join([part.refusal for part in self.content if isinstance(part, Refusal)])
+        return join_pieces([part.refusal for part in self.content if isinstance(part, Refusal)])
 
 
 @attrs.frozen
@@ -68,7 +84,7 @@ class Reasoning:
     @property
     def text(self) -> str:
         """The reasoning text: every :class:`ReasoningText` piece joined."""
-        return "".join([part.text for part in self.content])
+        return join_pieces([part.text for part in self.content])
 
 
 @attrs.frozen

@@ -22,7 +22,7 @@ import json
 import logging
 from typing import Any
 
-from ._events import FunctionCall
+from ._events import FunctionCall, join_pieces
 
 logger = logging.getLogger("chatsse")
 
@@ -39,7 +39,7 @@ class PendingCall:
         self.arguments: list[str] = []
 
     def to_item(self, *, finished: bool) -> FunctionCall:
-        arguments = "".join(self.arguments)
+        arguments = join_pieces(self.arguments)
         if finished and not arguments:
             # A tool without parameters: providers send no arguments at all,
             # but callers json.loads() them.

@@ -103,6 +103,35 @@ def test_message_and_reasoning_text_join_their_pieces() -> None:
     assert Reasoning(content=(ReasoningText("a"), ReasoningText("b"))).text == "ab"
 
 
+def test_a_character_split_into_its_utf16_halves_across_pieces_is_whole_when_joined() -> None:
+    # A server that cuts its text at UTF-16 code units (JavaScript's string
+    # slicing) sends an emoji's two halves as escapes in two chunks: each
+    # delta holds a lone surrogate, which no UTF-8 can carry. Joined, they
+    # are the character the server meant; a half without its other stays.
+    body = sse_body(
+        '{"choices":[{"index":0,"delta":{"content":"hi \\ud83d"}}]}',
+        '{"choices":[{"index":0,"delta":{"content":"\\ude00 \\ud83d"}}]}',
+        '{"choices":[{"index":0,"delta":{"reasoning_content":"\\ud83e"}}]}',
+        '{"choices":[{"index":0,"delta":{"reasoning_content":"\\udd14"}}]}',
+        '{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c","function":'
+        '{"name":"f","arguments":"{\\"e\\":\\"\\ud83d"}}]}}]}',
+        '{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":'
+        '{"arguments":"\\ude80\\"}"}}]}}]}',
+        '{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}',
+    )
+    got = events(body)
+    assert [e.delta for e in got if isinstance(e, OutputTextDelta)] == [
+        "hi \ud83d",
+        "\ude00 \ud83d",
+    ]
+    result = chatsse.collect(got)
+    assert result.text == "hi \U0001f600 \ud83d"  # the last half had no other
+    assert result.reasoning == "\U0001f914"
+    assert result.tool_calls[0].arguments == '{"e":"\U0001f680"}'
+    message = Message(content=(OutputText("\ud83d"), Refusal("\ud83d"), OutputText("\ude00")))
+    assert message.text == "\U0001f600"
+
+
 def test_response_event_union_lists_every_event_class() -> None:
     assert set(typing.get_args(chatsse.ResponseEvent)) == set(EVENT_CLASSES)
     assert set(typing.get_args(chatsse.ResponseItem)) == {Message, Reasoning, FunctionCall}

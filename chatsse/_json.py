@@ -52,15 +52,15 @@ DECODER = "json" if orjson is None else "orjson"
 MAX_JSON_DEPTH = 256
 
 
-def nested_too_deep(data: str, value: object) -> bool:
-    """Whether ``value``, decoded from ``data``, nests deeper than :data:`MAX_JSON_DEPTH`."""
+def nested_too_deep(data: str, value: object, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether ``value``, decoded from ``data``, nests deeper than ``limit`` levels."""
     # Each level opens a bracket: a payload with few of them is not too deep,
     # which two counts in C tell (a short one needs not even those).
-    if len(data) <= 2 * MAX_JSON_DEPTH or data.count("[") + data.count("{") <= MAX_JSON_DEPTH:
+    if len(data) <= 2 * limit or data.count("[") + data.count("{") <= limit:
         return False
     # A level at a time, without recursion: the containers one level further down.
     level = [value] if type(value) is dict or type(value) is list else []
-    for _ in range(MAX_JSON_DEPTH):
+    for _ in range(limit):
         level = [
             child
             for container in level

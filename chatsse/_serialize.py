@@ -57,9 +57,13 @@ def json_text(data: Mapping[str, Any], separators: tuple[str, str] = (",", ":"))
     written as is.
     """
     try:
-        return json.dumps(data, ensure_ascii=False, separators=separators, allow_nan=False)
-    except ValueError:
-        return json.dumps(_finite(data), ensure_ascii=False, separators=separators)
+        try:
+            return json.dumps(data, ensure_ascii=False, separators=separators, allow_nan=False)
+        except ValueError:
+            return json.dumps(_finite(data), ensure_ascii=False, separators=separators)
+    except RecursionError:
+        # A usage object built by hand: the parser reads none this deep.
+        raise ValueError("the event's raw usage nests too deep to write as JSON") from None
 
 
 def _finite(value: Any) -> Any:
@@ -104,9 +108,12 @@ def to_dict(event: ResponseEvent) -> dict[str, Any]:
          "reasoning_output_tokens": int, "total_tokens": int,
          "raw": {...the provider's usage object, as it came...}}
 
-    Tuples become lists. ``TokenUsage.raw`` is copied, so changing the result
-    never changes the event. ``json.dumps`` accepts the result as it is, and
-    :func:`from_dict` turns it back into an equal event.
+    The items' tuples become lists. ``TokenUsage.raw`` is copied, so changing
+    the result never changes the event; it must hold JSON types only (dicts,
+    lists, scalars: what the parser decoded). ``json.dumps`` accepts the
+    result as it is (unless a ``raw`` built by hand nests deeper than its
+    recursion allows), and :func:`from_dict` turns it back into an equal
+    event.
 
     Raises ``TypeError`` if ``event`` is not one of the seven event classes
     (a subclass is refused too: it would come back as its base class), or if

@@ -19,7 +19,7 @@ import queue
 import re
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 from ._api import ByteSource, _chunks_of
 from ._errors import (
@@ -33,9 +33,14 @@ from ._errors import (
 )
 from ._events import ResponseEvent
 from ._framing import DEFAULT_MAX_EVENT_BYTES, iter_sse
+from ._json import MAX_JSON_DEPTH, nested_too_deep
 from ._serialize import EVENT_TYPES, from_dict, json_text, to_dict
 
 logger = logging.getLogger("chatsse")
+
+# The deepest frame of a parsed stream: a usage object's raw copy sits one
+# level further down in a completed frame than the usage in its chunk.
+_MAX_FRAME_DEPTH = MAX_JSON_DEPTH + 1
 
 #: The SSE event type of the frame that reports an upstream failure.
 ERROR_EVENT = "error"
@@ -87,12 +92,16 @@ def sse_frames(events: _Events, *, keepalive: float | None = None) -> Generator[
     away) closes the events if they have a ``close()`` method: a
     :class:`ChatStream` hangs up on the upstream server at once, even while
     the helper thread is waiting on it. (A generator of yours that is being
-    read in the helper thread cannot be closed from outside it; it is closed
-    when its next event arrives. Pass the stream, or a function opening it,
-    to hang up at once.)
+    read, in the helper thread or in another thread iterating the frames,
+    cannot be closed from outside it: the frames stop, and close it, when
+    its next event arrives. Pass the stream, or a function opening it, to
+    hang up at once.)
     """
-    if keepalive is not None and not keepalive > 0:
-        raise ValueError(f"keepalive must be a positive number of seconds, got {keepalive!r}")
+    if keepalive is not None and not 0 < keepalive <= threading.TIMEOUT_MAX:
+        raise ValueError(
+            f"keepalive must be a positive number of seconds a thread can wait "
+            f"(at most {threading.TIMEOUT_MAX:g}), got {keepalive!r}"
+        )
     source = _Source(events)
     return _Frames(_frames(source, keepalive), source)
 
@@ -126,6 +135,7 @@ class _Source:
     def __init__(self, source: _Events) -> None:
         self._factory = source if callable(source) else None
         self.events: Iterable[ResponseEvent] | None = None if callable(source) else source
+        self.closed = False  # close() was called: the client has gone
 
     def open(self) -> Iterable[ResponseEvent]:
         if self.events is None:
@@ -134,6 +144,7 @@ class _Source:
         return self.events
 
     def close(self) -> None:
+        self.closed = True
         close = getattr(self.events, "close", None)
         if callable(close):
             # A ChatStream hangs up even while the helper thread reads it; a
@@ -147,8 +158,13 @@ def _frames(source: _Source, keepalive: float | None) -> Generator[bytes, None, 
     pumped = _pumped(source, keepalive) if keepalive is not None else None
     try:
         for event in pumped if pumped is not None else source.open():
-            yield _KEEPALIVE_FRAME if event is None else frame(event)
+            if source.closed:
+                return  # closed from another thread, which could not stop a generator of yours
+            # (not checked to be an event: frame() raises TypeError for anything else)
+            yield _KEEPALIVE_FRAME if event is _KEEPALIVE else frame(cast(ResponseEvent, event))
     except ChatSSEError as error:
+        if source.closed:
+            return  # it failed because the client left: nothing to report, no one to tell
         logger.warning("upstream stream failed: %s: %s", type(error).__name__, error)
         yield error_frame(error)
     except Exception:
@@ -241,8 +257,12 @@ class _Pump:
         return False
 
 
-def _pumped(source: _Source, keepalive: float) -> Generator[ResponseEvent | None, None, None]:
-    """The events, with ``None`` whenever ``keepalive`` seconds pass without one."""
+#: What _pumped yields when ``keepalive`` seconds pass without an event.
+_KEEPALIVE = object()
+
+
+def _pumped(source: _Source, keepalive: float) -> Generator[object, None, None]:
+    """The events, with ``_KEEPALIVE`` whenever ``keepalive`` seconds pass without one."""
     pump = _Pump(source)
     pump.thread.start()
     try:
@@ -250,13 +270,13 @@ def _pumped(source: _Source, keepalive: float) -> Generator[ResponseEvent | None
             try:
                 item = pump.queue.get(timeout=keepalive)
             except queue.Empty:
-                yield None
+                yield _KEEPALIVE
                 continue
             if item is _Pump._END:
                 return
             if isinstance(item, BaseException):
                 raise item
-            yield item  # type: ignore[misc]
+            yield item
     finally:
         pump.stopped.set()
 
@@ -272,7 +292,10 @@ def decode_frames(
     ``error`` frame raises the exception it reports (:class:`APIError`,
     :class:`StreamError`...; :class:`ChatSSEError` for a kind this version
     does not know) with its message. A malformed frame raises
-    :class:`StreamError`.
+    :class:`StreamError`, as does one nested deeper than any frame of a
+    parsed stream. Frames that stop without ``completed`` (a backend that
+    died mid-answer) just end: check that the last event is a
+    :class:`Completed`.
     """
     if max_event_bytes <= 0:
         raise ValueError("max_event_bytes must be positive")
@@ -291,6 +314,12 @@ def _decode(chunks: Iterable[bytes], max_event_bytes: int) -> Iterator[ResponseE
             event = from_dict(data)
         except (ValueError, TypeError, RecursionError) as error:
             raise StreamError(f"malformed {sse.event!r} frame: {error}") from error
+        if nested_too_deep(sse.data, data, _MAX_FRAME_DEPTH):
+            # Deeper than any frame of a parsed stream, and than json.dumps can
+            # write again (it recurses): a backend re-streaming it would fail.
+            raise StreamError(
+                f"malformed {sse.event!r} frame: nested deeper than {_MAX_FRAME_DEPTH}"
+            )
         if data["type"] != sse.event:
             raise StreamError(f"frame type {sse.event!r} holds a {data['type']!r} event")
         yield event

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from conftest import shared_path
 from helpers import sse_body
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
@@ -153,6 +154,22 @@ def test_the_page_shows_reasoning_answer_and_tool_call(
         assert len(upstream.requests) == 1
         assert (page_state(driver), text_of(driver, "status")) == ("done", status)
     assert upstream.requests[0].json["messages"] == [{"role": "user", "content": PROMPT}]
+
+
+def test_the_page_shows_a_refusal_apart_from_the_answer(
+    driver: WebDriver, serve_flask: Callable[[ReplayServer], str]
+) -> None:
+    body = shared_path("corpus", "openai", "gpt-4o-structured-output-refusal.sse").read_bytes()
+    expected = chatsse.collect(chatsse.iter_events(body))
+    assert expected.refusal
+    with ReplayServer(body) as upstream:
+        base_url = serve_flask(upstream)
+        send_prompt(driver, base_url)
+        WebDriverWait(driver, WAIT_SECONDS).until(lambda d: page_state(d) in ("done", "error"))
+        assert page_state(driver) == "done", text_of(driver, "status")
+        assert text_of(driver, "refusal") == expected.refusal
+        assert driver.find_element(By.ID, "refusal").is_displayed()
+        assert text_of(driver, "answer") == expected.text
 
 
 def test_the_page_shows_an_upstream_error(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 import time
 import wsgiref.simple_server
@@ -125,6 +126,15 @@ def test_a_bug_is_reported_without_details_then_raised() -> None:
         next(frames)
 
 
+@pytest.mark.parametrize("keepalive", [None, 5])
+def test_a_none_among_the_events_is_a_bug_not_a_keepalive(keepalive: float | None) -> None:
+    frames = chatsse.sse_frames([OutputTextDelta("x"), None], keepalive=keepalive)  # type: ignore[list-item]
+    assert next(frames).startswith(b"event: output_text.delta")
+    assert b'"error":"InternalError"' in next(frames)
+    with pytest.raises(TypeError):
+        next(frames)
+
+
 def test_a_lone_surrogate_still_makes_valid_utf8() -> None:
     event = OutputTextDelta("a\ud800b")
     raw = chatsse.sse_frames([event])
@@ -159,8 +169,9 @@ def test_decoding_skips_comments_and_unknown_types_and_rejects_malformed_frames(
 
 
 def test_bad_arguments() -> None:
-    with pytest.raises(ValueError, match="keepalive"):
-        chatsse.sse_frames([], keepalive=0)
+    for keepalive in (0, -1, math.nan, math.inf, 1e10):  # (1e10 s: more than a thread can wait)
+        with pytest.raises(ValueError, match="keepalive"):
+            chatsse.sse_frames([], keepalive=keepalive)
     with pytest.raises(ValueError, match="max_event_bytes"):
         chatsse.decode_frames(b"", max_event_bytes=0)
 
@@ -242,6 +253,41 @@ def test_closing_the_frames_from_another_thread_than_the_reading_one_hangs_up(
         assert_upstream_hung_up(server)
         worker.join(5.0)
         assert not worker.is_alive()
+
+
+@pytest.mark.parametrize("keepalive", [None, 0.1])
+def test_closing_from_another_thread_stops_a_generator_of_yours_at_its_next_event(
+    keepalive: float | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Your generator (around the stream, say to word its errors) is inside
+    # next() in the worker thread, where no other thread can close it: the
+    # frames stop at its next event, and close it, which hangs up.
+    def answer(url: str) -> Iterator[chatsse.ResponseEvent]:
+        with chatsse.stream_chat(url, REQUEST) as stream:
+            yield from stream
+
+    with ReplayServer(LONG_BODY, delay=0.02) as server:
+        frames = chatsse.sse_frames(answer(server.chat_url), keepalive=keepalive)
+        next(frames)
+        after_close: list[bytes] = []
+        closed = threading.Event()
+
+        def worker() -> None:
+            for piece in frames:
+                if closed.is_set():
+                    after_close.append(piece)
+
+        thread = threading.Thread(target=worker)
+        thread.start()
+        time.sleep(0.2)
+        closed.set()
+        frames.close()
+        thread.join(5.0)
+        assert not thread.is_alive()
+        assert_upstream_hung_up(server)
+    assert len(after_close) <= 1  # a frame already on its way at most
+    assert b"event: error" not in b"".join(after_close)  # the client left: nothing failed
+    assert "upstream stream failed" not in caplog.text
 
 
 def test_a_function_opening_the_stream_turns_its_http_error_into_an_error_frame() -> None:
@@ -435,6 +481,45 @@ def test_an_error_frame_of_unknown_shape_has_a_bounded_message() -> None:
     with pytest.raises(chatsse.ChatSSEError) as caught:
         list(chatsse.decode_frames(b"event: error\ndata: " + data + b"\n\n"))
     assert len(str(caught.value)) < 1000
+
+
+def nested(depth: int) -> dict[str, Any]:
+    """An object ``depth`` levels deep, itself the first."""
+    value: dict[str, Any] = {"leaf": 1}
+    for _ in range(depth - 1):
+        value = {"d": value}
+    return value
+
+
+def test_the_deepest_usage_the_parser_reads_goes_through_frames_and_back() -> None:
+    # The parser reads chunks up to MAX_JSON_DEPTH levels: the usage object
+    # one level down, so its raw copy, one level further down in a frame.
+    usage = nested(chatsse.MAX_JSON_DEPTH - 1)
+    usage.update(prompt_tokens=1, completion_tokens=2)
+    body = sse_body({"choices": [], "usage": usage})
+    events = list(chatsse.iter_events(body))
+    completed = events[-1]
+    assert isinstance(completed, chatsse.Completed)
+    assert completed.token_usage is not None
+    assert completed.token_usage.raw == usage
+    assert list(chatsse.decode_frames(b"".join(chatsse.sse_frames(events)))) == events
+
+
+def test_a_frame_nested_deeper_than_any_the_parser_makes_is_malformed() -> None:
+    # Read back, it could not be written again (json.dumps recurses).
+    usage = {**chatsse.to_dict(chatsse.Completed("", chatsse.TokenUsage(), None))}
+    usage["token_usage"]["raw"] = nested(chatsse.MAX_JSON_DEPTH + 1)
+    frame = b"event: completed\ndata: " + json.dumps(usage).encode() + b"\n\n"
+    with pytest.raises(StreamError, match="nested deeper than"):
+        list(chatsse.decode_frames(frame))
+
+
+def test_an_event_of_yours_too_deep_for_json_is_a_value_error() -> None:
+    event = chatsse.Completed("", chatsse.TokenUsage(raw=nested(5_000)), None)
+    frames = chatsse.sse_frames([event])
+    assert b'"error":"InternalError"' in next(frames)
+    with pytest.raises(ValueError, match="too deep"):
+        next(frames)
 
 
 def test_a_lone_surrogate_escapes_only_itself() -> None:

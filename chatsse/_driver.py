@@ -46,6 +46,7 @@ _ERROR_BODY_LIMIT = 64 * 1024
 # to arrive before the connection is closed rather than returned to the pool.
 _DRAIN_TIMEOUT = 0.05
 _DRAIN_LIMIT = 64 * 1024
+_CLOSED_EARLY = "close() was called before the answer ended"
 
 # What reading the body raises when the connection fails or the server breaks
 # the HTTP framing: ValueError is http.client's for a negative chunk size.
@@ -250,7 +251,6 @@ def stream_chat(
     body = dict(json)
     body.setdefault("stream", True)
     request_headers = {"Accept": "text/event-stream", **(headers or {})}
-    _check_headers(request_headers)
     owned_session = requests.Session() if session is None else None
     http = session or owned_session
     assert http is not None
@@ -286,22 +286,27 @@ def stream_chat(
     return ChatStream(response, events, progress, owned_session)
 
 
-def _check_headers(headers: Mapping[str, Any]) -> None:
+def _check_headers(headers: Mapping[Any, Any]) -> None:
     """Refuse a header requests would refuse, or http.client fail to send, without
-    quoting its value, as requests' message would: the value may be a key."""
+    quoting its value, as requests' message would: the value may be a key.
+    ``None`` values are skipped (requests drops them: a Session's header removed)."""
     for name, value in headers.items():
+        if value is None:
+            continue
         try:
             requests.utils.check_header_validity((name, value))
-            # The bytes http.client sends; a NUL in them is invalid (RFC 9110),
-            # and neither requests nor http.client checks for one.
+            # What http.client sends: an ASCII name, a Latin-1 value. A NUL in
+            # either is invalid (RFC 9110), and neither requests nor it checks.
+            sent_name = name.encode("ascii") if isinstance(name, str) else name
             sent = value.encode("latin-1") if isinstance(value, str) else value
-            if b"\0" in sent:
+            if b"\0" in sent_name or b"\0" in sent:
                 raise requests.exceptions.InvalidHeader
         except (requests.exceptions.InvalidHeader, UnicodeEncodeError):
             raise ValueError(
                 f"header {name!r} cannot be sent: a name or value that is not a str or bytes, "
                 "or that holds a line break, a NUL, whitespace at its start or a character "
-                "outside Latin-1 (the value is not shown: it may hold a key)"
+                "outside ASCII (a name) or Latin-1 (a value); the value is not shown, as it "
+                "may hold a key"
             ) from None
 
 
@@ -329,8 +334,17 @@ def _post(
             if refusal is not None:
                 raise _RefusedRedirect(response, refusal)  # out of send(), before it follows
 
-    request = requests.Request("POST", url, json=body, headers=headers, hooks={"response": keep})
-    prepared = http.prepare_request(request)
+    # The Session's own response hooks too: the request's would replace them.
+    session_hooks = http.hooks.get("response") or []
+    hooks = [session_hooks] if callable(session_hooks) else list(session_hooks)
+    hooks.append(keep)
+    request = requests.Request("POST", url, json=body, headers=headers, hooks={"response": hooks})
+    try:
+        prepared = http.prepare_request(request)
+    except requests.exceptions.InvalidHeader:
+        _check_headers({**http.headers, **headers})  # names the header, unquoted
+        raise ValueError("a header cannot be sent") from None  # (not found: never seen)
+    _check_headers(prepared.headers)  # the headers sent, the Session's among them
     assert prepared.url is not None
     http.get_adapter(prepared.url)  # InvalidSchema for a URL no adapter serves (ftp://...)
     settings = http.merge_environment_settings(prepared.url, {}, True, None, None)
@@ -549,7 +563,7 @@ def _read_body(
         if progress.closing:
             # close(), in another thread, shut the socket down: however the
             # read ended (a close-delimited body reads as over), it was cut short.
-            failure = StreamError("close() was called before the answer ended")
+            failure = StreamError(_CLOSED_EARLY)
         failure.__cause__ = cause
         end_or_raise(parser, failure)  # D4: after a finish reason, this is just the end
         return
@@ -590,7 +604,16 @@ def _completion_events(
 ) -> Generator[ResponseEvent, None, None]:
     """A whole ``chat.completion`` (no streaming) as the events its stream would give."""
     try:
-        body, complete = _read_some(response, max_event_bytes)
+        try:
+            body, complete = _read_some(response, max_event_bytes)
+        except StreamError:
+            if not progress.closing:
+                raise
+            body, complete = b"", False
+        if progress.closing:
+            # close(), in another thread, shut the socket down: however the
+            # read ended (a close-delimited body reads as over), it was cut short.
+            raise StreamError(_CLOSED_EARLY)
         if body:
             progress.first_byte = time.perf_counter()
             progress.bytes = len(body)
@@ -657,11 +680,14 @@ def _release(response: requests.Response, read: Callable[[], bytes]) -> None:
     """After ``[DONE]``: return the connection to the pool if the body is over, else close.
 
     The rest of the body is normally just the chunked terminator, already
-    sent. It is read within one short wait in all, however it trickles in,
-    so a server that keeps the connection open after [DONE] costs at most
-    that wait (D5). A timeout raises rather than returning part of the
-    terminator, so a connection with unread bytes never goes back to the
-    pool; urllib3 resets the socket timeout when it next uses the connection.
+    sent. It is read within one short wait in all, however many chunks it
+    trickles in, so a server that keeps the connection open after [DONE]
+    costs at most that wait (D5). Only one read of a long chunk, its bytes
+    trickling in, can outlast it: each of its waits is shorter, but one read
+    cannot be stopped midway (it ends at the chunk's end or _DRAIN_LIMIT).
+    A timeout raises rather than returning part of the terminator, so a
+    connection with unread bytes never goes back to the pool; urllib3 resets
+    the socket timeout when it next uses the connection.
     """
     sock = _socket_of(response)
     deadline = time.monotonic() + _DRAIN_TIMEOUT

@@ -552,6 +552,31 @@ def test_d5_close_from_another_thread_hangs_up(framing: str, state: str) -> None
     assert str(outcome[-1]) == "close() was called before the answer ended"
 
 
+@pytest.mark.parametrize("framing", ["chunked", "close", "content-length"])
+def test_d5_close_from_another_thread_during_a_json_answer(framing: str) -> None:
+    completion = json.dumps(
+        {"id": "c", "choices": [{"index": 0, "message": {"content": "x" * 1000}}]}
+    ).encode()
+    reply = Reply(completion, content_type="application/json", framing=framing, stall_after=100)
+    with ReplayServer(reply) as server:
+        s = stream(server, idle_timeout=30.0)
+        outcome: list[BaseException] = []
+
+        def read() -> None:
+            try:
+                list(s)
+            except chatsse.ChatSSEError as error:
+                outcome.append(error)
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        time.sleep(0.3)  # the reader waits for the rest of the JSON
+        s.close()
+        reader.join(5.0)
+        assert not reader.is_alive()
+    assert [str(error) for error in outcome] == ["close() was called before the answer ended"]
+
+
 def test_d5_next_while_another_thread_closes_the_stream_ends_it() -> None:
     # close() runs the reader's clean-up, which after [DONE] reads the rest of
     # the body for up to 50 ms (the server keeps the connection open): a
@@ -919,6 +944,43 @@ def test_d8_a_header_that_cannot_be_sent_is_refused_without_quoting_it(value: st
         assert server.requests == []
     shown = "".join(traceback.format_exception(caught.value))
     assert "SECRET" not in shown
+
+
+def test_d8_a_sessions_header_that_cannot_be_sent_is_refused_without_quoting_it_too() -> None:
+    with ReplayServer(BODY) as server, requests.Session() as session:
+        session.headers["Authorization"] = "Bearer sk-SECRET\n"
+        with pytest.raises(ValueError, match=r"^header 'Authorization' cannot be sent: ") as caught:
+            stream(server, session=session)
+        assert "SECRET" not in "".join(traceback.format_exception(caught.value))
+        session.headers["Authorization"] = "Bearer sk-SECRET\u2019"
+        with pytest.raises(ValueError, match=r"^header 'Authorization' cannot be sent: "):
+            stream(server, session=session)
+        assert server.requests == []
+
+
+def test_a_header_name_http_cannot_carry_is_refused() -> None:
+    with ReplayServer(BODY) as server:
+        with pytest.raises(ValueError, match=r"^header 'X-Clé' cannot be sent: "):
+            stream(server, headers={"X-Clé": "1"})
+        assert server.requests == []
+
+
+def test_a_none_header_drops_the_sessions_own_as_requests_does() -> None:
+    with ReplayServer(BODY) as server, requests.Session() as session:
+        session.headers["X-Org"] = "acme"
+        assert chatsse.collect(stream(server, session=session, headers={"X-Org": None})).text
+        assert server.requests[0].header("X-Org") is None
+
+
+def test_the_sessions_own_response_hooks_still_run() -> None:
+    seen: list[int] = []
+    with (
+        ReplayServer(redirect(307, "/v2/chat/completions"), BODY) as server,
+        requests.Session() as session,
+    ):
+        session.hooks["response"].append(lambda response, **_: seen.append(response.status_code))
+        assert chatsse.collect(stream(server, session=session)).text == ANSWER
+    assert seen == [307, 200]
 
 
 def test_stream_chat_checks_its_arguments_at_once() -> None:

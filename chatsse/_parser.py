@@ -57,13 +57,14 @@ from ._tool_calls import PendingCall, ToolCallAccumulator
 
 logger = logging.getLogger("chatsse")
 
-# Finish reasons after which the message stays open (P9): the model handed
-# over to tools and may still be talking.
 # P1: what the seed strips (Rust's trim(): Unicode White_Space). Python's
 # strip() also takes U+001C to U+001F, which are not whitespace.
 _WHITESPACE = "\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(
     map(chr, range(0x2000, 0x200B))
 )
+
+# Finish reasons after which the message stays open (P9): the model handed
+# over to tools and may still be talking.
 _TOOL_FINISH_REASONS = frozenset(("tool_calls", "function_call"))
 
 # How many distinct text pieces a parser shares (see _shared): tokens,
@@ -243,6 +244,8 @@ class ChatStreamParser:
         event_type: object
         if type(sse) is str:
             data, event_type = sse, "message"
+        elif isinstance(sse, str):
+            data, event_type = str(sse), "message"  # (a str subclass has no .data)
         else:
             raw_data = getattr(sse, "data", None)
             if not isinstance(raw_data, str):

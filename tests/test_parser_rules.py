@@ -107,6 +107,18 @@ def test_p1_data_is_stripped_and_empty_data_gives_nothing() -> None:
     assert not parser.finished
 
 
+def test_feed_takes_a_str_subclass_as_a_str() -> None:
+    class Payload(str):
+        pass
+
+    parser = ChatStreamParser()
+    assert parser.feed(Payload(json.dumps(delta(content="x")))) == [
+        OutputItemAdded(Message()),
+        OutputTextDelta("x"),
+    ]
+    assert parser.feed(Payload("[DONE]"))[-1] == Completed("", None, None)
+
+
 @pytest.mark.parametrize("separator", ["\x1c", "\x1d", "\x1e", "\x1f"])
 def test_p1_whitespace_is_the_seeds_not_pythons(separator: str) -> None:
     # The seed trims Unicode White_Space (Rust's trim()); Python's strip()

@@ -85,7 +85,7 @@ def _print_events(
         return
     if not live:
         for number, event in enumerate(events, 1):
-            out.write(f"{number:4} {visible(describe_event(event))}\n")
+            out.write(f"{number:4} {visible(describe_event(event), one_line=True)}\n")
         return
     renderer = LiveRenderer(out, color=_use_color(out))
     completed: Completed | None = None
@@ -348,11 +348,16 @@ def _build_parser() -> argparse.ArgumentParser:
 def _report(error: ChatSSEError) -> int:
     if isinstance(error, HTTPStatusError):
         # (what the server sent, in each message: shown, not obeyed)
-        print(f"chatsse: HTTP {error.status_code}: {visible(error.message)}", file=sys.stderr)
+        print(
+            f"chatsse: HTTP {error.status_code}: {visible(error.message, one_line=True)}",
+            file=sys.stderr,
+        )
         if error.retry_after is not None:
             print(f"chatsse: retry after {error.retry_after:g} s", file=sys.stderr)
         return EXIT_HTTP_STATUS
-    print(f"\nchatsse: {type(error).__name__}: {visible(str(error))}", file=sys.stderr)
+    print(
+        f"\nchatsse: {type(error).__name__}: {visible(str(error), one_line=True)}", file=sys.stderr
+    )
     if isinstance(error, (APIError, ContextWindowExceededError)):
         return EXIT_STREAM_ERROR
     if isinstance(error, StreamError):

@@ -34,9 +34,13 @@ _VISIBLE: dict[int, int | None] = {
 }
 
 
-def visible(text: str) -> str:
+# On a line of its own making, a line feed is shown too: it could forge a line.
+_VISIBLE_ONE_LINE = {**_VISIBLE, 0x0A: 0x240A}
+
+
+def visible(text: str, *, one_line: bool = False) -> str:
     """``text`` made harmless to a terminal: control characters shown, not obeyed."""
-    return text.translate(_VISIBLE)
+    return text.translate(_VISIBLE_ONE_LINE if one_line else _VISIBLE)
 
 
 def describe_event(event: ResponseEvent) -> str:
@@ -148,5 +152,6 @@ class LiveRenderer:
                 parts.append(f"first token {stats.time_to_first_token:.2f} s")
             rate = stats.events / stats.duration if stats.duration > 0 else 0.0
             parts.append(f"{stats.events} events in {stats.duration:.2f} s ({rate:.0f}/s)")
-        self._out.write(self._style(visible("-- " + " | ".join(parts)), "2") + "\n")
+        summary = visible("-- " + " | ".join(parts), one_line=True)
+        self._out.write(self._style(summary, "2") + "\n")
         self._out.flush()

@@ -397,8 +397,8 @@ def test_live_output_shows_control_characters_instead_of_obeying_them() -> None:
     assert "\r" not in result.stdout
 
 
-HOSTILE = "x\x1b]0;pwned\x07\x1b[2J\rover"
-SHOWN = "x\u241b]0;pwned\u2407\u241b[2Jover"
+HOSTILE = "x\x1b]0;pwned\x07\x1b[2J\rover\n   9 Completed"  # (a forged replay line too)
+SHOWN = "x\u241b]0;pwned\u2407\u241b[2Jover\u240a   9 Completed"
 
 
 def assert_harmless(output: str) -> None:
@@ -432,7 +432,10 @@ def test_replayed_events_show_control_characters_instead_of_obeying_them(
     result = run("replay", str(path))
     assert result.returncode == 0, result.stderr
     assert_harmless(result.stdout)
-    assert result.stdout.count(SHOWN) == 5  # the call's name, arguments and id; id; finish
+    # The call's name and id, the response id, the finish reason (and the
+    # arguments, which a line feed in already cuts short onto one line).
+    assert result.stdout.count(SHOWN) == 4
+    assert len(result.stdout.splitlines()) == 2  # one line per event, none forged
 
 
 @pytest.mark.parametrize(

@@ -322,9 +322,11 @@ def _post(
     timeout: tuple[float, float],
 ) -> requests.Response:
     """``http.post(...)``, in its two steps: what fails in preparing the request is
-    the caller's (an invalid URL or header, a body that is not JSON) and raised as
-    it came; what fails in sending it, redirects included, is the connection's or
-    the server's (an invalid Location or Content-Length), raised as a _SendError."""
+    the caller's (an invalid URL, a body that is not JSON) and raised as it came,
+    but for a header that cannot be sent (a ValueError naming it, never quoting
+    its value); what fails in sending it, redirects included, is the connection's
+    or the server's (an invalid Location or Content-Length), raised as a
+    _SendError, and a redirect not followed is an HTTPStatusError."""
     received: list[requests.Response] = []  # every answer, redirects included
 
     def keep(response: requests.Response, **_: Any) -> None:
@@ -611,9 +613,7 @@ def _completion_events(
                 raise
             body, complete = b"", False
         if progress.closing:
-            # close(), in another thread, shut the socket down: however the
-            # read ended (a close-delimited body reads as over), it was cut short.
-            raise StreamError(_CLOSED_EARLY)
+            raise StreamError(_CLOSED_EARLY)  # (cut short, as in _read_body)
         if body:
             progress.first_byte = time.perf_counter()
             progress.bytes = len(body)

@@ -245,7 +245,7 @@ class ChatStreamParser:
         if type(sse) is str:
             data, event_type = sse, "message"
         elif isinstance(sse, str):
-            data, event_type = str(sse), "message"  # (a str subclass has no .data)
+            data, event_type = str.__str__(sse), "message"  # (a str subclass: its text as is)
         else:
             raw_data = getattr(sse, "data", None)
             if not isinstance(raw_data, str):

@@ -141,6 +141,8 @@ class _Source:
         if self.events is None:
             assert self._factory is not None
             self.events = self._factory()
+            if self.closed:
+                self.close()  # closed while it was opening: hang up now, not at its first event
         return self.events
 
     def close(self) -> None:
@@ -315,8 +317,9 @@ def _decode(chunks: Iterable[bytes], max_event_bytes: int) -> Iterator[ResponseE
         except (ValueError, TypeError, RecursionError) as error:
             raise StreamError(f"malformed {sse.event!r} frame: {error}") from error
         if nested_too_deep(sse.data, data, _MAX_FRAME_DEPTH):
-            # Deeper than any frame of a parsed stream, and than json.dumps can
-            # write again (it recurses): a backend re-streaming it would fail.
+            # Deeper than any frame sse_frames makes of a parsed stream (a hostile
+            # or broken backend's): refused, before a backend re-streaming it
+            # finds json.dumps' recursion limit.
             raise StreamError(
                 f"malformed {sse.event!r} frame: nested deeper than {_MAX_FRAME_DEPTH}"
             )

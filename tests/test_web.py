@@ -290,6 +290,30 @@ def test_closing_from_another_thread_stops_a_generator_of_yours_at_its_next_even
     assert "upstream stream failed" not in caplog.text
 
 
+@pytest.mark.parametrize("keepalive", [None, 15.0])
+def test_closing_while_the_function_is_still_opening_the_stream_hangs_up_once_it_has(
+    keepalive: float | None,
+) -> None:
+    # The model thinks for 3 s after the headers: no event to stop at before.
+    with ReplayServer(LONG_BODY, first_byte_delay=3.0, delay=0.02) as server:
+
+        def slow_to_open() -> chatsse.ChatStream:
+            time.sleep(0.4)  # (waiting for the response's headers, say)
+            return chatsse.stream_chat(server.chat_url, REQUEST)
+
+        frames = chatsse.sse_frames(slow_to_open, keepalive=keepalive)
+        worker = threading.Thread(target=lambda: list(frames))
+        worker.start()
+        time.sleep(0.1)  # the worker (or the helper thread) inside slow_to_open
+        frames.close()
+        deadline = time.monotonic() + 5.0
+        while not server.requests and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert_upstream_hung_up(server)  # within a second, not at the first event
+        worker.join(5.0)
+        assert not worker.is_alive()
+
+
 def test_a_function_opening_the_stream_turns_its_http_error_into_an_error_frame() -> None:
     reply = Reply.error(401, "Incorrect API key provided", code="invalid_api_key")
     with ReplayServer(reply) as upstream:

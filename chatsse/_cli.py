@@ -10,10 +10,12 @@ not an event stream; 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import sys
 import threading
+import urllib.parse
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -115,7 +117,8 @@ def _demo(args: argparse.Namespace) -> int:
             "model": "deepseek-reasoner",
             "messages": [{"role": "user", "content": "Umbrella in Paris this afternoon?"}],
         }
-        with stream_chat(server.chat_url, request, idle_timeout=10.0) as stream:
+        # (the first event comes after ten times the pace: wait that, and more)
+        with stream_chat(server.chat_url, request, idle_timeout=10.0 + pace * 10) as stream:
             _print_events(stream, as_json=args.json, live=True, stats_of=stream)
     if not args.json:
         print("\nThe whole answer is also one call away: chatsse.collect(stream) -> ChatResult.")
@@ -126,7 +129,7 @@ def _chat(args: argparse.Namespace) -> int:
     model = args.model or os.environ.get("OPENAI_MODEL")
     if not model:
         raise UsageError("no model: pass --model or set OPENAI_MODEL")
-    base_url = (args.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    base_url = args.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
     messages = []
     if args.system:
@@ -144,7 +147,7 @@ def _chat(args: argparse.Namespace) -> int:
             raise UsageError("OPENAI_API_KEY holds characters an HTTP header cannot carry")
         headers["Authorization"] = f"Bearer {key}"  # never printed or logged
     with stream_chat(
-        f"{base_url}/chat/completions",
+        _endpoint(base_url),
         request,
         headers=headers,
         idle_timeout=args.idle_timeout,
@@ -154,8 +157,18 @@ def _chat(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _endpoint(base_url: str) -> str:
+    """``<base URL>/chat/completions``: the path added before any query string
+    (Azure's ``?api-version=...``), without a fragment."""
+    parts = urllib.parse.urlsplit(base_url)
+    path = parts.path.rstrip("/") + "/chat/completions"
+    return urllib.parse.urlunsplit(parts._replace(path=path, fragment=""))
+
+
 def _replay(args: argparse.Namespace) -> int:
     if args.file == "-":
+        if sys.stdin is None:
+            raise UsageError("no standard input to read (it is closed)")
         body = sys.stdin.buffer.read()
     else:
         try:
@@ -392,3 +405,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except OSError as error:  # the output cannot be written (a full disk), say
+        print(f"chatsse: {type(error).__name__}: {error}", file=sys.stderr)
+        with contextlib.suppress(OSError):  # what is left unwritten goes nowhere at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_USAGE

@@ -112,9 +112,17 @@ def _check_content_type(_instance: object, _attribute: attrs.Attribute[Any], val
         raise ValueError(f"invalid content_type {value!r}: Latin-1 text without CR or LF")
 
 
+# The longest wait a Reply may ask for: a day. (The server's selector cannot
+# wait past about 24 days; a test never needs more than seconds.)
+_MAX_SECONDS = 86_400.0
+
+
 def _check_seconds(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not math.isfinite(value):
-        raise ValueError(f"{attribute.name} must be a finite number of seconds, got {value!r}")
+    if not math.isfinite(value) or value > _MAX_SECONDS:
+        raise ValueError(
+            f"{attribute.name} must be a finite number of seconds, at most a day "
+            f"({_MAX_SECONDS:g}), got {value!r}"
+        )
     _non_negative(_instance, attribute, value)
 
 
@@ -139,7 +147,7 @@ def _check_framing(_instance: object, _attribute: attrs.Attribute[Any], value: A
 
 
 def _check_status(_instance: object, _attribute: attrs.Attribute[int], value: int) -> None:
-    if not 200 <= value <= 599:
+    if type(value) is not int or not 200 <= value <= 599:
         raise ValueError(f"status must be a final HTTP status (200-599), got {value!r}")
 
 
@@ -260,12 +268,11 @@ class RecordedRequest:
     received_at: float
 
     def header(self, name: str) -> str | None:
-        """The value of header ``name`` (any case), or ``None`` if it was not sent."""
+        """The value of header ``name`` (any case), or ``None`` if it was not sent;
+        repeats spelled in different cases joined with ``", "``, as repeats are."""
         wanted = name.lower()
-        for key, value in self.headers.items():
-            if key.lower() == wanted:
-                return value
-        return None
+        values = [value for key, value in self.headers.items() if key.lower() == wanted]
+        return ", ".join(values) if values else None
 
 
 @attrs.frozen
@@ -1013,8 +1020,8 @@ class ReplayServer:
         """
         if not self._gated:
             raise RuntimeError("release() is for a ReplayServer(gated=True)")
-        if n < 0:
-            raise ValueError(f"n must not be negative, got {n}")
+        if type(n) is not int or n < 0:
+            raise ValueError(f"n must be a whole number of writes, not negative, got {n!r}")
         with self._cond:
             self._permits += n
             for connection in self._open:

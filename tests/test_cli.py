@@ -453,6 +453,64 @@ def test_error_messages_show_control_characters_instead_of_obeying_them(reply: R
     assert_harmless(result.stderr)
 
 
+@pytest.mark.parametrize(
+    ("suffix", "path"),
+    [
+        ("/v1", "/v1/chat/completions"),
+        ("/v1/", "/v1/chat/completions"),
+        ("/openai?api-version=2024-06-01", "/openai/chat/completions?api-version=2024-06-01"),
+        ("/v1#part", "/v1/chat/completions"),
+    ],
+)
+def test_chat_adds_the_path_to_the_base_url_before_its_query(suffix: str, path: str) -> None:
+    with ReplayServer(ANSWER) as server:
+        result = run(
+            "chat",
+            "hi",
+            "--model",
+            "m",
+            "--base-url",
+            server.url + suffix,
+            env={"OPENAI_API_KEY": KEY},
+        )
+        assert result.returncode == 0, result.stderr
+        assert server.requests[0].path == path
+
+
+def test_output_that_cannot_be_written_is_an_error_without_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "a.sse"
+    path.write_bytes(ANSWER)
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "chatsse", "replay", str(path)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 2
+    assert result.stderr == "chatsse: OSError: [Errno 28] No space left on device\n"
+
+
+def test_replay_of_a_closed_standard_input_is_a_usage_error() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, sys; os.close(0); sys.stdin = None; "
+            "from chatsse._cli import main; raise SystemExit(main(['replay', '-']))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "no standard input to read" in result.stderr
+
+
 def test_serve_on_a_port_in_use_is_a_usage_error(tmp_path: Path) -> None:
     path = tmp_path / "a.sse"
     path.write_bytes(ANSWER)

@@ -538,8 +538,10 @@ def test_gated_release_many_and_a_client_leaving_while_gated() -> None:
 def test_release_is_for_gated_servers() -> None:
     with ReplayServer(BODY) as server, pytest.raises(RuntimeError):
         server.release()
-    with ReplayServer(BODY, gated=True) as server, pytest.raises(ValueError, match="negative"):
-        server.release(-1)
+    with ReplayServer(BODY, gated=True) as server:
+        for bad in (-1, 0.5, True):
+            with pytest.raises(ValueError, match="whole number of writes, not negative"):
+                server.release(bad)  # type: ignore[arg-type]
 
 
 # -- errors and cycling ------------------------------------------------------------------------
@@ -694,6 +696,11 @@ def test_a_chosen_port() -> None:
         ({"delay": float("nan")}, "delay must be a finite number"),
         ({"delay": float("inf")}, "delay must be a finite number"),
         ({"first_byte_delay": float("nan")}, "first_byte_delay must be a finite number"),
+        # (more than the server's selector can wait: it cut the body short)
+        ({"delay": 1e7}, "delay must be a finite number of seconds, at most a day"),
+        ({"first_byte_delay": 86_401}, "first_byte_delay must be a finite number"),
+        ({"status": 200.0}, "status must be a final HTTP status"),
+        ({"status": True}, "status must be a final HTTP status"),
         ({"stall_after": 1.5}, "stall_after must be a whole number"),
         ({"drop_after": True}, "drop_after must be a whole number"),
         ({"chunk_size": 2.5}, "chunk_size must be a whole number"),
@@ -704,6 +711,19 @@ def test_invalid_reply_options_raise_value_error(options: dict[str, object], mes
         Reply(b"x", **options)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=message):
         ReplayServer(b"x", **options)
+
+
+def test_header_joins_repeats_spelled_in_different_cases() -> None:
+    request = RecordedRequest(
+        method="POST",
+        path="/",
+        headers={"X-Trace": "1", "x-trace": "2"},
+        body=b"",
+        json=None,
+        received_at=0.0,
+    )
+    assert request.header("X-TRACE") == "1, 2"
+    assert request.header("missing") is None
 
 
 @pytest.mark.parametrize("port", [-1, 70000, 1.5, "80"])

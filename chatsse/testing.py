@@ -146,6 +146,10 @@ def _check_framing(_instance: object, _attribute: attrs.Attribute[Any], value: A
         raise ValueError(f"framing must be one of {', '.join(_FRAMINGS)}; got {value!r}")
 
 
+# Statuses whose responses have no body (RFC 9110: 204 No Content, 304 Not Modified).
+_BODILESS = frozenset((204, 304))
+
+
 def _check_status(_instance: object, _attribute: attrs.Attribute[int], value: int) -> None:
     if type(value) is not int or not 200 <= value <= 599:
         raise ValueError(f"status must be a final HTTP status (200-599), got {value!r}")
@@ -219,6 +223,10 @@ class Reply:
     def __attrs_post_init__(self) -> None:
         if self.stall_after is not None and self.drop_after is not None:
             raise ValueError("a Reply can stall or drop, not both")
+        if self.status in _BODILESS and self.body:
+            raise ValueError(
+                f"a {self.status} reply has no body (RFC 9110), got {len(self.body)} bytes"
+            )
 
     @classmethod
     def error(
@@ -707,9 +715,10 @@ class _Connection:
             headers.append(("Content-Type", reply.content_type))
         if reply.gzip:
             headers.append(("Content-Encoding", "gzip"))
-        if framing == "chunked":
+        bodiless = reply.status in _BODILESS  # no body, so no framing header either
+        if framing == "chunked" and not bodiless:
             headers.append(("Transfer-Encoding", "chunked"))
-        elif framing == "content-length":
+        elif framing == "content-length" and not bodiless:
             headers.append(("Content-Length", str(plan.length)))
         closing = framing == "close" or request.wants_close
         if closing:
@@ -723,7 +732,7 @@ class _Connection:
         how = "linger" if closing else "keep"
         try:
             self._send(head)
-            if request.method == "HEAD":
+            if request.method == "HEAD" or bodiless:
                 finished = True
                 return how
             count = len(plan.writes) if plan.cut is None else plan.cut

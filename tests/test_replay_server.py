@@ -374,6 +374,28 @@ def test_head_gets_no_body_and_the_connection_stays_usable() -> None:
         assert server.connections == 1
 
 
+@pytest.mark.parametrize("status", [204, 304])
+def test_a_status_without_a_body_is_sent_without_framing(status: int) -> None:
+    # RFC 9112: a 204 or 304 has no body; a 204 carries no Transfer-Encoding.
+    with ReplayServer(Reply(status=status), framing="chunked") as server:
+        with socket.create_connection(("127.0.0.1", server.port)) as raw:
+            raw.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            raw.settimeout(2.0)
+            received = b""
+            while received.count(b"\r\n\r\n") < 2:
+                received += raw.recv(65536)
+        first, second, rest = received.split(b"\r\n\r\n")
+        assert rest == b""  # no chunked terminator, no body
+        for head in (first, second):
+            assert head.startswith(b"HTTP/1.1 %d " % status)
+            assert b"transfer-encoding" not in head.lower()
+            assert b"content-length" not in head.lower()
+        assert server.wait_responses(2, 2.0)
+        assert [response.finished for response in server.responses] == [True, True]
+    with pytest.raises(ValueError, match="no body"):
+        Reply(b"x", status=status)
+
+
 # -- timing ---------------------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ import urllib.parse
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from ._api import iter_events
 from ._driver import ChatStream, StreamStats, stream_chat
@@ -33,7 +33,7 @@ from ._errors import (
 from ._events import Completed, ResponseEvent
 from ._render import LiveRenderer, describe_event, visible
 from ._serialize import json_text, to_dict
-from .testing import ReplayServer
+from .testing import _MAX_WAIT_SECONDS, ReplayServer
 
 DEMO_TRANSCRIPT = "demo.sse"
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -105,6 +105,11 @@ def _print_events(
 def _demo(args: argparse.Namespace) -> int:
     body = demo_transcript()
     pace = args.pace
+    if pace * 10 > _MAX_WAIT_SECONDS:
+        raise UsageError(
+            f"--pace must be at most {_MAX_WAIT_SECONDS / 10:g} s: the first event comes after "
+            "ten times it, at most a day"
+        )
     if not args.json:
         print(
             "chatsse demo: a bundled Chat Completions stream (reasoning, text, a tool call, usage)"
@@ -130,7 +135,7 @@ def _chat(args: argparse.Namespace) -> int:
     if not model:
         raise UsageError("no model: pass --model or set OPENAI_MODEL")
     base_url = args.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
-    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    prompt = _stdin().read() if args.prompt == "-" else args.prompt
     messages = []
     if args.system:
         messages.append({"role": "system", "content": args.system})
@@ -157,6 +162,12 @@ def _chat(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _stdin() -> TextIO:
+    if sys.stdin is None:  # (started with it closed)
+        raise UsageError("no standard input to read (it is closed)")
+    return sys.stdin
+
+
 def _endpoint(base_url: str) -> str:
     """``<base URL>/chat/completions``: the path added before any query string
     (Azure's ``?api-version=...``), without a fragment."""
@@ -167,9 +178,7 @@ def _endpoint(base_url: str) -> str:
 
 def _replay(args: argparse.Namespace) -> int:
     if args.file == "-":
-        if sys.stdin is None:
-            raise UsageError("no standard input to read (it is closed)")
-        body = sys.stdin.buffer.read()
+        body = _stdin().buffer.read()
     else:
         try:
             body = Path(args.file).read_bytes()
@@ -406,7 +415,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
     except OSError as error:  # the output cannot be written (a full disk), say
-        print(f"chatsse: {type(error).__name__}: {error}", file=sys.stderr)
-        with contextlib.suppress(OSError):  # what is left unwritten goes nowhere at exit
+        with contextlib.suppress(OSError, AttributeError):  # (stderr may be gone too)
+            if sys.stderr is not None:
+                print(f"chatsse: {type(error).__name__}: {error}", file=sys.stderr)
+            # what is left unwritten goes nowhere at exit
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_USAGE

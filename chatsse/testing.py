@@ -112,16 +112,16 @@ def _check_content_type(_instance: object, _attribute: attrs.Attribute[Any], val
         raise ValueError(f"invalid content_type {value!r}: Latin-1 text without CR or LF")
 
 
-# The longest wait a Reply may ask for: a day. (The server's selector cannot
-# wait past about 24 days; a test never needs more than seconds.)
-_MAX_SECONDS = 86_400.0
+# The longest wait a Reply may ask for: a day. (The server's selector
+# cannot wait past about 24 days; a test never needs more than seconds.)
+_MAX_WAIT_SECONDS = 86_400.0
 
 
 def _check_seconds(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not math.isfinite(value) or value > _MAX_SECONDS:
+    if not math.isfinite(value) or value > _MAX_WAIT_SECONDS:
         raise ValueError(
             f"{attribute.name} must be a finite number of seconds, at most a day "
-            f"({_MAX_SECONDS:g}), got {value!r}"
+            f"({_MAX_WAIT_SECONDS:g}), got {value!r}"
         )
     _non_negative(_instance, attribute, value)
 
@@ -151,7 +151,7 @@ _BODILESS = frozenset((204, 304))
 
 
 def _check_status(_instance: object, _attribute: attrs.Attribute[int], value: int) -> None:
-    if type(value) is not int or not 200 <= value <= 599:
+    if not isinstance(value, int) or isinstance(value, bool) or not 200 <= value <= 599:
         raise ValueError(f"status must be a final HTTP status (200-599), got {value!r}")
 
 
@@ -223,9 +223,15 @@ class Reply:
     def __attrs_post_init__(self) -> None:
         if self.stall_after is not None and self.drop_after is not None:
             raise ValueError("a Reply can stall or drop, not both")
-        if self.status in _BODILESS and self.body:
+        if self.status in _BODILESS and (
+            self.body
+            or self.stall_after is not None
+            or self.drop_after is not None
+            or self.keep_open
+        ):
             raise ValueError(
-                f"a {self.status} reply has no body (RFC 9110), got {len(self.body)} bytes"
+                f"a {self.status} reply has no body (RFC 9110), so no body, stall_after, "
+                "drop_after or keep_open"
             )
 
     @classmethod
@@ -277,7 +283,8 @@ class RecordedRequest:
 
     def header(self, name: str) -> str | None:
         """The value of header ``name`` (any case), or ``None`` if it was not sent;
-        repeats spelled in different cases joined with ``", "``, as repeats are."""
+        repeats spelled in different cases joined with ``", "``, as repeats are
+        (those of each spelling in turn: ``headers`` keeps one entry per spelling)."""
         wanted = name.lower()
         values = [value for key, value in self.headers.items() if key.lower() == wanted]
         return ", ".join(values) if values else None
@@ -1029,7 +1036,7 @@ class ReplayServer:
         """
         if not self._gated:
             raise RuntimeError("release() is for a ReplayServer(gated=True)")
-        if type(n) is not int or n < 0:
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
             raise ValueError(f"n must be a whole number of writes, not negative, got {n!r}")
         with self._cond:
             self._permits += n

@@ -477,6 +477,27 @@ def test_chat_adds_the_path_to_the_base_url_before_its_query(suffix: str, path: 
         assert server.requests[0].path == path
 
 
+def test_neither_output_nor_error_output_writable_is_still_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "a.sse"
+    path.write_bytes(ANSWER)
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "chatsse", "replay", str(path)],
+            stdout=full,
+            stderr=full,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 2
+
+
+def test_demo_refuses_a_pace_whose_first_wait_is_over_a_day() -> None:
+    result = run("demo", "--pace", "9000")
+    assert result.returncode == 2
+    assert "--pace must be at most 8640 s" in result.stderr
+    assert "first_byte_delay" not in result.stderr
+
+
 def test_output_that_cannot_be_written_is_an_error_without_a_traceback(tmp_path: Path) -> None:
     path = tmp_path / "a.sse"
     path.write_bytes(ANSWER)
@@ -493,13 +514,17 @@ def test_output_that_cannot_be_written_is_an_error_without_a_traceback(tmp_path:
     assert result.stderr == "chatsse: OSError: [Errno 28] No space left on device\n"
 
 
-def test_replay_of_a_closed_standard_input_is_a_usage_error() -> None:
+@pytest.mark.parametrize(
+    "arguments",
+    [["replay", "-"], ["chat", "-", "--model", "m", "--base-url", "http://127.0.0.1:9"]],
+)
+def test_reading_a_closed_standard_input_is_a_usage_error(arguments: list[str]) -> None:
     result = subprocess.run(
         [
             sys.executable,
             "-c",
             "import os, sys; os.close(0); sys.stdin = None; "
-            "from chatsse._cli import main; raise SystemExit(main(['replay', '-']))",
+            f"from chatsse._cli import main; raise SystemExit(main({arguments!r}))",
         ],
         capture_output=True,
         text=True,

@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from http import HTTPStatus
 from importlib import resources
 from pathlib import Path
 
@@ -392,8 +393,15 @@ def test_a_status_without_a_body_is_sent_without_framing(status: int) -> None:
             assert b"content-length" not in head.lower()
         assert server.wait_responses(2, 2.0)
         assert [response.finished for response in server.responses] == [True, True]
-    with pytest.raises(ValueError, match="no body"):
-        Reply(b"x", status=status)
+    for options in ({"body": b"x"}, {"stall_after": 0}, {"drop_after": 0}, {"keep_open": True}):
+        with pytest.raises(ValueError, match="no body"):
+            Reply(status=status, **options)  # type: ignore[arg-type]
+
+
+def test_a_status_may_be_an_http_status() -> None:
+    reply = Reply.error(HTTPStatus.TOO_MANY_REQUESTS, "slow down")
+    with ReplayServer(reply) as server:
+        assert requests.post(server.chat_url).status_code == 429
 
 
 # -- timing ---------------------------------------------------------------------------------

@@ -391,6 +391,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = _build_parser()
     args = parser.parse_args(argv)
+    if sys.stdout is None:  # (started with it closed)
+        if sys.stderr is not None:
+            print("chatsse: no standard output to write to (it is closed)", file=sys.stderr)
+        return EXIT_USAGE
     for stream in (sys.stdout, sys.stderr):
         # A peer can send "\ud800" in a JSON string: a lone surrogate that UTF-8
         # cannot encode. Printed as a backslash escape, it stays valid JSON.

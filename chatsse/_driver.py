@@ -265,6 +265,9 @@ def stream_chat(
             owned_session.close()
         failure = _request_error(error, where, connect_timeout)
         if failure is error:
+            hidden = _without_secrets(error, url, where)
+            if hidden is not None:
+                raise hidden from None  # (the original quotes a key or password)
             raise  # the caller's own mistake, or KeyboardInterrupt: as it came
         raise failure from (error.__cause__ if isinstance(error, _SendError) else error)
 
@@ -421,6 +424,25 @@ def _request_error(error: BaseException, where: str, connect_timeout: float) -> 
             return StreamError(f"could not connect to {where}: {_os_reason(cause)}")
         return StreamError(f"the request to {where} failed: {_reason(cause)}")
     return error  # the caller's own mistake, or KeyboardInterrupt
+
+
+def _without_secrets(error: BaseException, url: str, where: str) -> BaseException | None:
+    """``error`` again if its message quotes ``url``'s user-info or query (requests'
+    InvalidURL does), with ``where`` (the URL without them) instead; else None."""
+    if where == url or not isinstance(error, ValueError):
+        return None
+    message = str(error)
+    authority = url.partition("://")[2].split("/", 1)[0]
+    secrets = [url.partition("?")[2], authority.rpartition("@")[0] if "@" in authority else ""]
+    if not any(secret and secret in message for secret in secrets):
+        return None
+    message = message.replace(url, where)
+    if any(secret and secret in message for secret in secrets):
+        message = f"invalid URL: {where}"
+    try:
+        return type(error)(message)  # requests' InvalidURL, say: the same class
+    except Exception:  # a class that wants other arguments
+        return ValueError(message)
 
 
 def _broken_answer(error: requests.ConnectionError) -> BaseException | None:

@@ -491,6 +491,23 @@ def test_neither_output_nor_error_output_writable_is_still_exit_2(tmp_path: Path
     assert result.returncode == 2
 
 
+def test_a_closed_standard_output_is_a_usage_error() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, sys; os.close(1); sys.stdout = None; "
+            "from chatsse._cli import main; raise SystemExit(main(['demo', '--pace', '0']))",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr == "chatsse: no standard output to write to (it is closed)\n"
+
+
 def test_demo_refuses_a_pace_whose_first_wait_is_over_a_day() -> None:
     result = run("demo", "--pace", "9000")
     assert result.returncode == 2

@@ -983,6 +983,20 @@ def test_the_sessions_own_response_hooks_still_run() -> None:
     assert seen == [307, 200]
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://user:SECRET@127.0.0.1:99999/v1/chat/completions",
+        "http://127.0.0.1:99999/v1/chat/completions?api-key=SECRET",
+        "ftp://user:SECRET@127.0.0.1/v1/chat/completions?api-key=SECRET",
+    ],
+)
+def test_d8_an_invalid_url_is_refused_without_quoting_its_key(url: str) -> None:
+    with pytest.raises(ValueError, match=r"127\.0\.0\.1") as caught:
+        chatsse.stream_chat(url, REQUEST)
+    assert "SECRET" not in "".join(traceback.format_exception(caught.value))
+
+
 def test_stream_chat_checks_its_arguments_at_once() -> None:
     with pytest.raises(TypeError):
         chatsse.stream_chat("http://127.0.0.1:9/", REQUEST, no_such_option=1)

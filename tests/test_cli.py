@@ -477,33 +477,46 @@ def test_chat_adds_the_path_to_the_base_url_before_its_query(suffix: str, path: 
         assert server.requests[0].path == path
 
 
-def test_neither_output_nor_error_output_writable_is_still_exit_2(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stderr_too", [False, True], ids=["stderr", "stderr-full-too"])
+def test_output_that_cannot_be_written_is_an_error_without_a_traceback(
+    tmp_path: Path, stderr_too: bool
+) -> None:
     path = tmp_path / "a.sse"
     path.write_bytes(ANSWER)
     with open("/dev/full", "w") as full:
         result = subprocess.run(
             [sys.executable, "-m", "chatsse", "replay", str(path)],
             stdout=full,
-            stderr=full,
+            stderr=full if stderr_too else subprocess.PIPE,
+            text=True,
             timeout=60,
             check=False,
         )
     assert result.returncode == 2
+    if not stderr_too:
+        assert result.stderr == "chatsse: OSError: [Errno 28] No space left on device\n"
 
 
-def test_a_closed_standard_output_is_a_usage_error() -> None:
-    result = subprocess.run(
+def run_with_closed(stream: str, arguments: list[str]) -> subprocess.CompletedProcess[str]:
+    """The command line started with standard input or output ("stdin", "stdout") closed."""
+    number = 0 if stream == "stdin" else 1
+    return subprocess.run(
         [
             sys.executable,
             "-c",
-            "import os, sys; os.close(1); sys.stdout = None; "
-            "from chatsse._cli import main; raise SystemExit(main(['demo', '--pace', '0']))",
+            f"import os, sys; os.close({number}); sys.{stream} = None; "
+            f"from chatsse._cli import main; raise SystemExit(main({arguments!r}))",
         ],
+        stdout=subprocess.PIPE if stream == "stdin" else None,
         stderr=subprocess.PIPE,
         text=True,
         timeout=60,
         check=False,
     )
+
+
+def test_a_closed_standard_output_is_a_usage_error() -> None:
+    result = run_with_closed("stdout", ["demo", "--pace", "0"])
     assert result.returncode == 2
     assert result.stderr == "chatsse: no standard output to write to (it is closed)\n"
 
@@ -515,39 +528,12 @@ def test_demo_refuses_a_pace_whose_first_wait_is_over_a_day() -> None:
     assert "first_byte_delay" not in result.stderr
 
 
-def test_output_that_cannot_be_written_is_an_error_without_a_traceback(tmp_path: Path) -> None:
-    path = tmp_path / "a.sse"
-    path.write_bytes(ANSWER)
-    with open("/dev/full", "w") as full:
-        result = subprocess.run(
-            [sys.executable, "-m", "chatsse", "replay", str(path)],
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    assert result.returncode == 2
-    assert result.stderr == "chatsse: OSError: [Errno 28] No space left on device\n"
-
-
 @pytest.mark.parametrize(
     "arguments",
     [["replay", "-"], ["chat", "-", "--model", "m", "--base-url", "http://127.0.0.1:9"]],
 )
 def test_reading_a_closed_standard_input_is_a_usage_error(arguments: list[str]) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import os, sys; os.close(0); sys.stdin = None; "
-            f"from chatsse._cli import main; raise SystemExit(main({arguments!r}))",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_with_closed("stdin", arguments)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "no standard input to read" in result.stderr

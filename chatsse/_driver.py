@@ -265,7 +265,7 @@ def stream_chat(
             owned_session.close()
         failure = _request_error(error, where, connect_timeout)
         if failure is error:
-            hidden = _without_secrets(error, url, where)
+            hidden = _without_secrets(error, url)
             if hidden is not None:
                 raise hidden from None  # (the original quotes a key or password)
             raise  # the caller's own mistake, or KeyboardInterrupt: as it came
@@ -426,18 +426,15 @@ def _request_error(error: BaseException, where: str, connect_timeout: float) -> 
     return error  # the caller's own mistake, or KeyboardInterrupt
 
 
-def _without_secrets(error: BaseException, url: str, where: str) -> BaseException | None:
-    """``error`` again if its message quotes ``url``'s user-info or query (requests'
-    InvalidURL does), with ``where`` (the URL without them) instead; else None."""
-    if where == url or not isinstance(error, ValueError):
-        return None
+def _without_secrets(error: BaseException, url: str) -> BaseException | None:
+    """``error`` again if its message quotes what ``_safe_url`` leaves out of ``url``
+    (requests' InvalidURL quotes the whole URL), with the safe URL instead; else None."""
+    where, secrets = _url_parts(url)
     message = str(error)
-    authority = url.partition("://")[2].split("/", 1)[0]
-    secrets = [url.partition("?")[2], authority.rpartition("@")[0] if "@" in authority else ""]
-    if not any(secret and secret in message for secret in secrets):
+    if not isinstance(error, ValueError) or not any(secret in message for secret in secrets):
         return None
     message = message.replace(url, where)
-    if any(secret and secret in message for secret in secrets):
+    if any(secret in message for secret in secrets):
         message = f"invalid URL: {where}"
     try:
         return type(error)(message)  # requests' InvalidURL, say: the same class
@@ -831,11 +828,20 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 
 
 def _safe_url(url: str) -> str:
-    # For messages and logs: a query string may hold a key (api-key=...), and
-    # so may the user-info before the host (https://user:key@host/).
-    url = url.split("?", 1)[0].split("#", 1)[0]
-    scheme, separator, rest = url.partition("://")
-    if not separator:
-        return url
-    authority, slash, path = rest.partition("/")
-    return f"{scheme}://{authority.rpartition('@')[2]}{slash}{path}"
+    """``url`` for messages and logs: see ``_url_parts``."""
+    return _url_parts(url)[0]
+
+
+def _url_parts(url: str) -> tuple[str, list[str]]:
+    """``url`` without its query string, fragment and user-info, and those it left
+    out (the non-empty ones). A query string may hold a key (``api-key=...``),
+    and so may the user-info before the host (``https://user:key@host/``)."""
+    head = url.split("?", 1)[0].split("#", 1)[0]
+    left_out = [url[len(head) + 1 :]]  # the query and fragment, after their "?" or "#"
+    scheme, separator, rest = head.partition("://")
+    if separator:
+        authority, slash, path = rest.partition("/")
+        user_info, _, host = authority.rpartition("@")
+        left_out.append(user_info)
+        head = f"{scheme}://{host}{slash}{path}"
+    return head, [part for part in left_out if part]

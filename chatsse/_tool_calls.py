@@ -9,11 +9,18 @@ provider fills those differently:
 * Mistral: no ``index`` at all; every call arrives whole with its ``id``.
 * Qwen (Alibaba): continuations carry ``"id": ""``, which must not count as an id.
 * OpenRouter (Kimi): the ``id`` repeated on every fragment.
-* Ollama: every parallel call at ``index`` 0, each with its own ``id``.
+* Ollama: every parallel call at ``index`` 0, each with its own ``id`` (and
+  name): a new id and a name at an index holding another call is a new call.
+* Poolside: the continuations of a call carry another ``id`` than its first
+  fragment, and no name: a new id *without* a name continues the call at its
+  index, as the seed does (starting a new call there would drop its arguments:
+  a call without a name is never delivered).
 
 Calls live in *slots* (integers). A slot is the provider's ``index`` when it
 gives one, so a call without an id is named ``tool-call-{index}`` as in the
-seed.
+seed. A call that cannot take the slot of its index (an Ollama call after the
+first) is *moved* to a free slot; a later index that is a moved call's slot
+is then moved too, so that it never joins a call of another index.
 """
 
 from __future__ import annotations
@@ -30,13 +37,19 @@ logger = logging.getLogger("chatsse")
 class PendingCall:
     """A tool call still receiving fragments."""
 
-    __slots__ = ("arguments", "call_id", "name", "slot")
+    __slots__ = ("arguments", "call_id", "index", "name", "slot")
 
-    def __init__(self, slot: int) -> None:
+    def __init__(self, slot: int, index: int | None) -> None:
         self.slot = slot
+        self.index = index  # the provider's index for it, None if it gave none
         self.call_id: str | None = None
         self.name: str | None = None
         self.arguments: list[str] = []
+
+    @property
+    def name_index(self) -> int:
+        """The number in ``tool-call-{n}``: the provider's index (the seed's slot)."""
+        return self.slot if self.index is None else self.index
 
     def to_item(self, *, finished: bool) -> FunctionCall:
         arguments = join_pieces(self.arguments)
@@ -47,7 +60,7 @@ class PendingCall:
         return FunctionCall(
             name=self.name or "",
             arguments=arguments,
-            call_id=self.call_id if self.call_id is not None else f"tool-call-{self.slot}",
+            call_id=self.call_id if self.call_id is not None else f"tool-call-{self.name_index}",
         )
 
 
@@ -57,7 +70,8 @@ class ToolCallAccumulator:
     def __init__(self) -> None:
         self._pending: dict[int, PendingCall] = {}  # insertion order = first-seen order
         self._slot_by_id: dict[str, int] = {}
-        self._slot_by_index: dict[int, int] = {}  # where a reused provider index now points
+        self._slot_by_index: dict[int, int] = {}  # where a moved provider index now points
+        self._moved: set[int] = set()  # slots taken by moved indexes (see the module's docstring)
         self._next_free = 0
         self._last_slot: int | None = None
 
@@ -89,12 +103,14 @@ class ToolCallAccumulator:
             index = None
         if call_id is None and index is not None:
             slot = self._slot_by_index.get(index, index)  # _slot_for's answer, sooner
+            if self._moved and slot == index and index in self._moved:
+                slot = self._move(index)
         else:
-            slot = self._slot_for(index, call_id)
+            slot = self._slot_for(index, call_id, isinstance(name, str) and bool(name))
 
         call = self._pending.get(slot)
         if call is None:
-            call = self._pending[slot] = PendingCall(slot)
+            call = self._pending[slot] = PendingCall(slot, index)
         if call_id is not None:
             if call.call_id is None:
                 call.call_id = call_id
@@ -108,7 +124,7 @@ class ToolCallAccumulator:
             call.arguments.append(added)
         return call, added
 
-    def _slot_for(self, index: int | None, call_id: str | None) -> int:
+    def _slot_for(self, index: int | None, call_id: str | None, named: bool) -> int:
         if call_id is not None:
             known = self._slot_by_id.get(call_id)
             if known is not None:
@@ -118,14 +134,27 @@ class ToolCallAccumulator:
                 return self._last_slot  # a continuation of the call being streamed
             return self._take_free_slot()
         slot = self._slot_by_index.get(index, index)
+        if slot == index and index in self._moved:
+            return self._move(index)
         if call_id is not None:
             holder = self._pending.get(slot)
             if holder is not None and holder.call_id is not None and holder.call_id != call_id:
-                # A new id at an index already in use: a new call (Ollama sends
-                # every parallel call at index 0). Later id-less fragments at
-                # this index continue the new call.
-                slot = self._take_free_slot()
-                self._slot_by_index[index] = slot
+                if named:
+                    # A new id and a name at an index already in use: a new call
+                    # (Ollama sends every parallel call at index 0). Later id-less
+                    # fragments at this index continue the new call.
+                    return self._move(index)
+                # A new id without a name: the same call under another id
+                # (Poolside). The first id stays the call's id.
+                logger.debug(
+                    "tool call %r at index %d continued under another id", holder.call_id, index
+                )
+        return slot
+
+    def _move(self, index: int) -> int:
+        """Give provider index ``index`` a free slot of its own, from now on."""
+        slot = self._slot_by_index[index] = self._take_free_slot()
+        self._moved.add(slot)
         return slot
 
     def _take_free_slot(self) -> int:
@@ -143,14 +172,21 @@ class ToolCallAccumulator:
                 logger.debug("skipping tool call %s: it never received a name", call.slot)
                 continue
             calls.append(call.to_item(finished=True))
-        self._pending.clear()
+        self._clear()
         return calls
 
     def discard(self) -> list[str]:
         """Remove every pending call; return their names (for the log)."""
         names = [call.name or f"<unnamed {call.slot}>" for call in self._pending.values()]
-        self._pending.clear()
+        self._clear()
         return names
+
+    def _clear(self) -> None:
+        # The calls are gone, and with them the reasons to move an index: a
+        # later call at index 0 is tool-call-0 again, as in the seed.
+        self._pending.clear()
+        self._slot_by_index.clear()
+        self._moved.clear()
 
     def partial_items(self) -> list[FunctionCall]:
         """The pending calls as they stand, named or not, arguments as received."""

@@ -685,6 +685,56 @@ def test_p8_new_id_at_an_occupied_index_is_a_new_call() -> None:
     ]
 
 
+def test_p8_new_id_without_a_name_at_an_occupied_index_continues_the_call() -> None:
+    # Poolside: the continuations carry another id than the first fragment, and
+    # no name. A new call there could never be delivered (it has no name), so
+    # its arguments would be lost; the seed merges them by index.
+    got = run(
+        tc(index=0, id="call_A", function={"name": "get_weather", "arguments": ""}),
+        tc(index=0, id="call_B", function={"arguments": '{"city":'}),
+        tc(index=0, id="call_B", function={"arguments": '"Paris"}'}),
+        finish("tool_calls"),
+    )
+    assert calls(got) == [
+        FunctionCall(name="get_weather", arguments='{"city":"Paris"}', call_id="call_A")
+    ]
+
+
+def test_p8_an_index_never_joins_a_call_moved_to_its_slot() -> None:
+    # Ollama's second call at index 0 is moved to a free slot (1); a later call
+    # at index 1 must not join it, with or without an id.
+    got = run(
+        tc(index=0, id="a", function={"name": "f", "arguments": "{}"}),
+        tc(index=0, id="b", function={"name": "g", "arguments": '{"b":'}),
+        tc(index=1, function={"name": "h", "arguments": '{"x":1}'}),
+        tc(index=0, function={"arguments": "2}"}),
+        tc(index=2, id="c", function={"arguments": "[]"}),
+        tc(index=2, function={"name": "k"}),
+        finish("tool_calls"),
+    )
+    assert calls(got) == [
+        FunctionCall(name="f", arguments="{}", call_id="a"),
+        FunctionCall(name="g", arguments='{"b":2}', call_id="b"),
+        FunctionCall(name="h", arguments='{"x":1}', call_id="tool-call-1"),
+        FunctionCall(name="k", arguments="[]", call_id="c"),
+    ]
+
+
+def test_p8_after_a_tool_calls_finish_an_index_is_its_own_slot_again() -> None:
+    got = run(
+        tc(index=0, id="a", function={"name": "f"}),
+        tc(index=0, id="b", function={"name": "g"}),
+        finish("tool_calls"),
+        tc(index=0, function={"name": "h"}),
+        finish("tool_calls"),
+    )
+    assert [(call.name, call.call_id) for call in calls(got)] == [
+        ("f", "a"),
+        ("g", "b"),
+        ("h", "tool-call-0"),
+    ]
+
+
 def test_p8_known_id_goes_to_its_call_whatever_the_index() -> None:
     got = run(
         tc(index=0, id="a", function={"name": "f", "arguments": "["}),

@@ -22,6 +22,7 @@ import logging
 import math
 import socket
 import time
+import traceback
 import urllib.parse
 from collections.abc import Callable, Generator, Iterator, Mapping
 from types import TracebackType
@@ -190,7 +191,7 @@ class ChatStream:
             return
         self.response.close()
         if self._owned_session is not None:
-            self._owned_session.close()
+            _close_session(self._owned_session)
             self._owned_session = None
         if self._progress.ended is None:
             self._progress.ended = time.perf_counter()
@@ -254,7 +255,7 @@ def stream_chat(
     owned_session = requests.Session() if session is None else None
     http = session or owned_session
     assert http is not None
-    where = _safe_url(url)
+    where, secrets = _url_parts(url)
 
     logger.debug("POST %s", where)
     progress = _Progress(time.perf_counter())
@@ -262,14 +263,15 @@ def stream_chat(
         response = _post(http, url, body, request_headers, (connect_timeout, idle_timeout))
     except BaseException as error:
         if owned_session is not None:
-            owned_session.close()
-        failure = _request_error(error, where, connect_timeout)
+            _close_session(owned_session)
+        failure = _request_error(error, where, connect_timeout, secrets)
         if failure is error:
             hidden = _without_secrets(error, url)
             if hidden is not None:
                 raise hidden from None  # (the original quotes a key or password)
             raise  # the caller's own mistake, or KeyboardInterrupt: as it came
-        raise failure from (error.__cause__ if isinstance(error, _SendError) else error)
+        cause = error.__cause__ if isinstance(error, _SendError) else error
+        raise failure from _cause_without_secrets(cause, secrets)
 
     try:
         events = _response_events(
@@ -284,7 +286,7 @@ def stream_chat(
     except BaseException:
         response.close()
         if owned_session is not None:
-            owned_session.close()
+            _close_session(owned_session)
         raise
     return ChatStream(response, events, progress, owned_session)
 
@@ -406,7 +408,11 @@ def _redirect_refusal(http: requests.Session, response: requests.Response) -> st
     return None
 
 
-def _request_error(error: BaseException, where: str, connect_timeout: float) -> BaseException:
+def _request_error(
+    error: BaseException, where: str, connect_timeout: float, secrets: list[str]
+) -> BaseException:
+    """The chatsse error for what failed in sending the request (or ``error`` itself,
+    for the caller's own mistakes); its message never quotes ``secrets``."""
     if isinstance(error, requests.exceptions.ConnectTimeout):
         return StreamError(f"could not connect to {where} within {connect_timeout} s")
     if isinstance(error, requests.exceptions.ReadTimeout):
@@ -420,10 +426,29 @@ def _request_error(error: BaseException, where: str, connect_timeout: float) -> 
         if isinstance(cause, requests.ConnectionError):
             broken = _broken_answer(cause)
             if broken is not None:
-                return StreamError(f"no HTTP answer from {where}: {_reason(broken)}")
+                return StreamError(f"no HTTP answer from {where}: {_reason(broken, secrets)}")
             return StreamError(f"could not connect to {where}: {_os_reason(cause)}")
-        return StreamError(f"the request to {where} failed: {_reason(cause)}")
+        # (A Session's Retry that ran out: urllib3's message quotes the URL.)
+        return StreamError(f"the request to {where} failed: {_reason(cause, secrets)}")
     return error  # the caller's own mistake, or KeyboardInterrupt
+
+
+def _cause_without_secrets(cause: BaseException | None, secrets: list[str]) -> BaseException | None:
+    """``cause`` to chain to a chatsse error, unless its traceback would quote a secret
+    (urllib3's and requests' messages quote the URL, query string and all): then a
+    copy of the operating system's error at its root, without a chain, or nothing."""
+    if cause is None or not secrets:
+        return cause
+    text = "".join(traceback.format_exception(cause))
+    if not any(secret in text for secret in secrets):
+        return cause
+    root = _root_os_error(cause)
+    if root is None:
+        return None
+    try:
+        return type(root)(root.errno, root.strerror)
+    except Exception:  # a class that wants other arguments
+        return OSError(root.errno, root.strerror)
 
 
 def _without_secrets(error: BaseException, url: str) -> BaseException | None:
@@ -454,16 +479,26 @@ def _broken_answer(error: requests.ConnectionError) -> BaseException | None:
     return next((arg for arg in failure.args if isinstance(arg, BaseException)), failure)
 
 
-def _reason(error: BaseException) -> str:
-    """The operating system's reason, if any; else the error's type and its own words."""
+def _reason(error: BaseException, secrets: list[str]) -> str:
+    """The operating system's reason, if any; else the error's type and its own words
+    (each of ``secrets`` in them replaced with "...")."""
     reason = _os_reason(error)
     if reason != type(error).__name__ or not str(error):
         return reason
-    return f"{reason}: {str(error)[:300]}"
+    words = str(error)
+    for secret in secrets:
+        words = words.replace(secret, "...")
+    return f"{reason}: {words[:300]}"
 
 
 def _os_reason(error: BaseException) -> str:
     """The operating system's reason at the root of a requests/urllib3 error, if any."""
+    root = _root_os_error(error)
+    return type(error).__name__ if root is None else str(root.strerror)
+
+
+def _root_os_error(error: BaseException) -> OSError | None:
+    """The operating system's error under a requests/urllib3 error, if any."""
     seen: set[int] = set()
     pending: list[BaseException | None] = [error]
     while pending:
@@ -472,10 +507,10 @@ def _os_reason(error: BaseException) -> str:
             continue  # (a "reason" may be a string)
         seen.add(id(current))
         if isinstance(current, OSError) and current.strerror:
-            return current.strerror  # "Connection refused", "Name or service not known"...
+            return current  # "Connection refused", "Name or service not known"...
         pending += [current.__cause__, current.__context__, getattr(current, "reason", None)]
         pending += [arg for arg in current.args if isinstance(arg, BaseException)]
-    return type(error).__name__
+    return None
 
 
 def _response_events(
@@ -489,6 +524,17 @@ def _response_events(
     owned_session: requests.Session | None,
 ) -> Generator[ResponseEvent, None, None]:
     """Check the status and Content-Type; return the generator that reads the body."""
+    if response.status_code < 200:
+        # http.client reads past 100 Continue only: a 103 Early Hints or a 102
+        # is taken for the answer, and the real one follows on this connection,
+        # where the next request from the pool would read it. Hang up instead.
+        _shut_down(response)
+        response.close()
+        raise HTTPStatusError(
+            response.status_code,
+            f"an interim answer ({response.reason or 'no reason given'}), which requests "
+            "cannot read past: the connection was closed",
+        )
     if not 200 <= response.status_code < 300:
         raise _http_status_error(response)
     content_type = response.headers.get("Content-Type", "")
@@ -498,7 +544,7 @@ def _response_events(
         # The server ignored "stream": true and sent a whole chat.completion.
         return _completion_events(response, parser, progress, max_event_bytes, owned_session)
     if media_type not in ("text/event-stream", ""):
-        body, _ = _read_some(response, 500)
+        body, _ = _read_some(response, 500, keep_partial=True)
         raise StreamError(
             f"expected an event stream from {where}, got Content-Type {content_type!r}: "
             f"{body.decode('utf-8', 'replace')!r}"
@@ -692,7 +738,7 @@ def _end_of_body(
     else:
         response.close()  # mid-answer: hang up, so the server stops generating
     if owned_session is not None:
-        owned_session.close()  # nothing else will use its pool
+        _close_session(owned_session)  # nothing else will use its pool
 
 
 def _release(response: requests.Response, read: Callable[[], bytes]) -> None:
@@ -727,6 +773,24 @@ def _release(response: requests.Response, read: Callable[[], bytes]) -> None:
     response.close()  # a no-op for a connection already back in the pool
 
 
+def _close_session(session: requests.Session) -> None:
+    """Close a Session chatsse made, and the connections in its pools.
+
+    ``Session.close()`` alone leaves them open in urllib3 2 (its pool manager
+    no longer closes the pools it forgets): an answer read to its end, an
+    error's say, puts its connection back in the pool, and the socket stayed
+    open for as long as anything, such as a kept error's traceback, held the
+    Session.
+    """
+    for adapter in session.adapters.values():
+        pools = getattr(getattr(adapter, "poolmanager", None), "pools", None)
+        if pools is not None:
+            for key in list(pools.keys()):
+                with contextlib.suppress(KeyError):
+                    pools[key].close()
+    session.close()
+
+
 def _shut_down(response: requests.Response) -> None:
     """Shut the socket down, waking a thread blocked reading it (``close()`` would not)."""
     sock = _socket_of(response)
@@ -746,8 +810,15 @@ def _socket_of(response: requests.Response) -> socket.socket | None:
     return sock if isinstance(sock, socket.socket) else None
 
 
-def _read_some(response: requests.Response, limit: int) -> tuple[bytes, bool]:
-    """Up to ``limit`` bytes of the body, and whether that was all of it."""
+def _read_some(
+    response: requests.Response, limit: int, *, keep_partial: bool = False
+) -> tuple[bytes, bool]:
+    """Up to ``limit`` bytes of the body, and whether that was all of it.
+
+    A read that times out or fails raises :exc:`IdleTimeoutError` or
+    :exc:`StreamError`; with ``keep_partial``, what arrived before it is
+    returned instead (an error body: the provider's message may be whole).
+    """
     pieces: list[bytes] = []
     size = 0
     try:
@@ -758,18 +829,20 @@ def _read_some(response: requests.Response, limit: int) -> tuple[bytes, bool]:
             pieces.append(data)
             size += len(data)
     except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as error:
-        raise IdleTimeoutError("idle timeout waiting for SSE") from error
+        if not keep_partial:
+            raise IdleTimeoutError("idle timeout waiting for SSE") from error
+        logger.debug("idle timeout reading the body: keeping its first %d bytes", size)
     except _TRANSPORT_ERRORS as error:
-        raise StreamError(f"the connection broke while reading the body: {error}") from error
+        if not keep_partial:
+            raise StreamError(f"the connection broke while reading the body: {error}") from error
+        logger.debug("reading the body failed: keeping its first %d bytes: %s", size, error)
     return b"".join(pieces)[:limit], False
 
 
 def _http_status_error(response: requests.Response, message: str | None = None) -> HTTPStatusError:
     """The error for a non-2xx answer; ``message`` is chatsse's own, else the server's."""
     try:
-        raw_body, _ = _read_some(response, _ERROR_BODY_LIMIT)
-    except ChatSSEError:
-        raw_body = b""
+        raw_body, _ = _read_some(response, _ERROR_BODY_LIMIT, keep_partial=True)
     finally:
         response.close()
     body = raw_body.decode("utf-8", "replace")

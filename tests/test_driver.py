@@ -4,6 +4,7 @@ sockets: the server (chatsse.testing.ReplayServer) misbehaves on purpose."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import logging
@@ -236,6 +237,81 @@ def test_d2_other_error_body_shapes() -> None:
         with ReplayServer(reply) as server, pytest.raises(HTTPStatusError) as caught:
             stream(server)
         assert caught.value.message == message
+
+
+def test_d2_an_interim_answer_is_an_error_and_its_connection_never_reused() -> None:
+    # http.client takes a 103 Early Hints (or 102) for the answer; the real answer
+    # follows on the same connection. Were it returned to the Session's pool, the
+    # next request would read the previous request's answer.
+    listener = socket.create_server(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/v1/chat/completions"
+
+    def whole(text: str) -> bytes:
+        return HEAD + chunked(sse_body(text_chunk(text), finish_chunk())) + b"0\r\n\r\n"
+
+    answer, first = whole("the second answer"), whole("the first answer")
+    connections: list[socket.socket] = []
+
+    def serve() -> None:
+        with listener:
+            for reply in (b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n", b""):
+                connection, _ = listener.accept()
+                connections.append(connection)
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    request += connection.recv(65536)
+                connection.sendall(reply or answer)
+                if reply:
+                    time.sleep(0.2)
+                    with contextlib.suppress(OSError):
+                        connection.sendall(first)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    with requests.Session() as session:
+        with pytest.raises(HTTPStatusError) as caught:
+            chatsse.stream_chat(url, REQUEST, session=session, idle_timeout=5.0)
+        assert caught.value.status_code == 103
+        assert str(caught.value) == (
+            "HTTP 103: an interim answer (Early Hints), which requests cannot read "
+            "past: the connection was closed"
+        )
+        result = chatsse.collect(chatsse.stream_chat(url, REQUEST, session=session))
+    thread.join(5)
+    for connection in connections:
+        connection.close()
+    assert result.text == "the second answer"
+
+
+def test_d2_an_error_body_cut_short_keeps_what_arrived() -> None:
+    # The connection breaks after the provider's error: its message still counts.
+    error = b'{"error": {"message": "Incorrect API key provided", "code": "invalid_api_key"}}'
+    head = b"HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\n"
+    url, thread = raw_http_server(head + b"Content-Length: %d\r\n\r\n" % (len(error) + 99) + error)
+    with pytest.raises(HTTPStatusError) as caught:
+        chatsse.stream_chat(url, REQUEST, idle_timeout=5.0)
+    thread.join(5)
+    assert (caught.value.status_code, caught.value.message) == (401, "Incorrect API key provided")
+    assert caught.value.body == error.decode()
+
+
+def test_a_page_cut_short_instead_of_a_stream_is_quoted_as_far_as_it_came() -> None:
+    page = b"<html><body>502 Bad Gateway</body></html>"
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 999\r\n\r\n"
+    url, thread = raw_http_server(head + page)
+    with pytest.raises(StreamError, match=r"got Content-Type 'text/html': .*502 Bad Gateway"):
+        chatsse.stream_chat(url, REQUEST, idle_timeout=5.0)
+    thread.join(5)
+
+
+def test_d5_an_error_kept_by_the_caller_holds_no_connection_open() -> None:
+    # Its body read to the end, the connection went back to the pool of the
+    # Session stream_chat made; the error's traceback holds that Session.
+    with ReplayServer(Reply.error(429, "slow down")) as server:
+        with pytest.raises(HTTPStatusError) as caught:
+            stream(server)
+        assert server.wait_idle(1.0), "the connection is still open"
+        assert caught.value.status_code == 429
 
 
 # -- D3: each event as soon as it arrives ------------------------------------------------
@@ -821,9 +897,12 @@ def test_d8_headers_keys_and_query_strings_are_never_logged(
         with_user = server.chat_url.replace("http://", "http://user:sk-secret-userinfo@")
         chatsse.collect(chatsse.stream_chat(with_user, REQUEST))
     with pytest.raises(StreamError) as caught:  # nothing listens there any more
-        chatsse.stream_chat(with_user, REQUEST)
+        chatsse.stream_chat(with_user + "?api-key=secret-query-key", REQUEST)
     assert "secret" not in str(caught.value)
     assert "127.0.0.1" in str(caught.value)
+    # Nor in the traceback: requests' error, which quotes the URL, is not chained.
+    assert "secret" not in chain_messages(caught.value)
+    assert isinstance(caught.value.__cause__, ConnectionRefusedError)
     # chatsse's own records only: urllib3 logs its request line (query string
     # included) at DEBUG, which is why keys belong in headers, not URLs.
     ours = [r for r in caplog.records if r.name.split(".")[0] in ("chatsse", "sseclient")]
@@ -926,6 +1005,33 @@ def test_a_session_with_urllib3_retry_retries_before_the_stream_starts() -> None
         assert len(server.requests) == 2
 
 
+def chain_messages(error: BaseException) -> str:
+    """What a traceback of ``error`` says of each exception in its chain."""
+    lines: list[str] = []
+    current: BaseException | None = error
+    while current is not None:
+        lines += traceback.format_exception_only(current)
+        suppressed = current.__suppress_context__
+        current = current.__cause__ or (None if suppressed else current.__context__)
+    return "".join(lines)
+
+
+def test_d8_a_key_in_the_query_is_not_quoted_when_a_sessions_retries_run_out() -> None:
+    # urllib3's RetryError quotes the URL, query string and all.
+    retry = Retry(total=1, status_forcelist=[429], allowed_methods=None, backoff_factor=0)
+    with (
+        ReplayServer(Reply.error(429, "slow down"), Reply.error(429, "slow down")) as server,
+        requests.Session() as session,
+    ):
+        session.mount("http://", HTTPAdapter(max_retries=retry))
+        with pytest.raises(StreamError) as caught:
+            chatsse.stream_chat(server.chat_url + "?api-key=sk-SECRET", REQUEST, session=session)
+    message = str(caught.value)
+    assert message.startswith(f"the request to {server.chat_url} failed: RetryError: ")
+    assert "/v1/chat/completions?..." in message
+    assert "SECRET" not in chain_messages(caught.value)
+
+
 @pytest.mark.parametrize(
     "value",
     [
@@ -951,7 +1057,7 @@ def test_d8_a_sessions_header_that_cannot_be_sent_is_refused_without_quoting_it_
         session.headers["Authorization"] = "Bearer sk-SECRET\n"
         with pytest.raises(ValueError, match=r"^header 'Authorization' cannot be sent: ") as caught:
             stream(server, session=session)
-        assert "SECRET" not in "".join(traceback.format_exception(caught.value))
+        assert "SECRET" not in chain_messages(caught.value)
         session.headers["Authorization"] = "Bearer sk-SECRET\u2019"
         with pytest.raises(ValueError, match=r"^header 'Authorization' cannot be sent: "):
             stream(server, session=session)
@@ -994,7 +1100,7 @@ def test_the_sessions_own_response_hooks_still_run() -> None:
 def test_d8_an_invalid_url_is_refused_without_quoting_its_key(url: str) -> None:
     with pytest.raises(ValueError, match=r"127\.0\.0\.1") as caught:
         chatsse.stream_chat(url, REQUEST)
-    assert "SECRET" not in "".join(traceback.format_exception(caught.value))
+    assert "SECRET" not in chain_messages(caught.value)
 
 
 def test_stream_chat_checks_its_arguments_at_once() -> None:

@@ -15,6 +15,7 @@ each wait for bytes, so keep-alive comments keep a slow stream alive.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import email.utils
 import functools
 import json as jsonlib
@@ -31,6 +32,7 @@ from typing import Any, Protocol
 import attrs
 import requests
 import urllib3.exceptions
+import urllib3.response
 
 from ._errors import ChatSSEError, HTTPStatusError, IdleTimeoutError, StreamError
 from ._events import Completed, ResponseEvent
@@ -538,8 +540,24 @@ def _response_events(
     if not 200 <= response.status_code < 300:
         raise _http_status_error(response)
     content_type = response.headers.get("Content-Type", "")
+    if "," in content_type and len(set(map(str.strip, content_type.split(",")))) == 1:
+        content_type = content_type.split(",", 1)[
+            0
+        ].strip()  # the header twice: requests joins them
     media_type = content_type.split(";", 1)[0].strip().lower()
     logger.debug("HTTP %d from %s, %s", response.status_code, where, content_type or "no type")
+    encoding = response.headers.get("Content-Encoding", "")
+    decodable = urllib3.response.HTTPResponse.CONTENT_DECODERS
+    if any(
+        coding not in ("", "identity", *decodable)
+        for coding in (part.strip().lower() for part in encoding.split(","))
+    ):
+        # urllib3 hands over what it cannot decode as it came: read as SSE, it
+        # would give no event at all.
+        raise StreamError(
+            f"{where} sent its answer in Content-Encoding {encoding[:100]!r}, which cannot "
+            f"be decoded here (urllib3 decodes {', '.join(decodable)})"
+        )
     if media_type == "application/json":
         # The server ignored "stream": true and sent a whole chat.completion.
         return _completion_events(response, parser, progress, max_event_bytes, owned_session)
@@ -684,16 +702,34 @@ def _completion_events(
             progress.bytes = len(body)
         if not complete:
             raise StreamError(f"JSON response larger than max_event_bytes ({max_event_bytes})")
+        text = body.decode("utf-8-sig", "replace")  # invalid UTF-8 as in a stream (F2)
         try:
-            completion = jsonlib.loads(body)
+            completion = jsonlib.loads(text)
         except (ValueError, RecursionError) as error:
-            raise StreamError("the server sent application/json that is not JSON") from error
+            raise StreamError(
+                f"the server sent application/json that is not JSON: {text[:500]!r}"
+            ) from error
+        completion = _first_of_list(completion)
+        if not isinstance(completion, dict) or not (
+            "choices" in completion or "error" in completion or completion.get("object") == "error"
+        ):
+            raise StreamError(
+                f"the server sent JSON that is neither a chat completion nor an error: "
+                f"{text[:500]!r}"
+            )
         chunk = _completion_as_chunk(completion)
         for events in event_lists(parser, [[jsonlib.dumps(chunk)]]):
             _count_events(events, progress)
             yield from events
     finally:
         _end_of_body(response, progress, reusable=False, owned_session=owned_session)
+
+
+def _first_of_list(data: Any) -> Any:
+    """Gemini's OpenAI endpoint wraps its error objects in a list: the one object."""
+    if isinstance(data, list) and len(data) == 1 and isinstance(data[0], dict):
+        return data[0]
+    return data
 
 
 def _count_events(events: list[ResponseEvent], progress: _Progress) -> None:
@@ -855,7 +891,7 @@ def _http_status_error(response: requests.Response, message: str | None = None) 
 def _provider_message(body: str) -> str | None:
     """The message of an OpenAI-style error body, or of its common variants."""
     try:
-        data = jsonlib.loads(body)
+        data = _first_of_list(jsonlib.loads(body))
     except (ValueError, RecursionError):
         return None
     if not isinstance(data, dict):
@@ -895,8 +931,8 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, OverflowError):  # (a year or an offset no C int holds)
         return None
-    if when.tzinfo is None:
-        return None
+    if when.tzinfo is None:  # asctime's form, or "-0000": an HTTP date is in GMT
+        when = when.replace(tzinfo=datetime.timezone.utc)
     return max(0.0, when.timestamp() - time.time())
 
 

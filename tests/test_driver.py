@@ -26,6 +26,7 @@ from urllib3.util.retry import Retry
 
 import chatsse
 from chatsse import (
+    APIError,
     ChatStream,
     Completed,
     FunctionCall,
@@ -185,9 +186,14 @@ def test_d2_non_2xx_answers_raise_http_status_error(
     assert str(error) == f"HTTP {status}: {message}"
 
 
-def test_d2_retry_after_as_an_http_date() -> None:
+@pytest.mark.parametrize(
+    "form",
+    ["%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %d %H:%M:%S %Y"],
+    ids=["imf-fixdate", "rfc850", "asctime"],  # the three forms of RFC 9110, 5.6.7
+)
+def test_d2_retry_after_as_an_http_date(form: str) -> None:
     when = time.time() + 30
-    date = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(when))
+    date = time.strftime(form, time.gmtime(when))
     reply = Reply.error(503, "Overloaded", headers={"Retry-After": date})
     with ReplayServer(reply) as server, pytest.raises(HTTPStatusError) as caught:
         stream(server)
@@ -983,6 +989,66 @@ def test_a_json_completion_gives_the_events_its_stream_would_have() -> None:
         FunctionCall(name="get_weather", arguments='{"city":"Oslo"}', call_id="call_1"),
         FunctionCall(name="get_time", arguments="{}", call_id="call_2"),
     )
+
+
+def json_answer(body: bytes) -> Reply:
+    return Reply(body, content_type="application/json", framing="content-length")
+
+
+def test_a_json_answer_with_invalid_utf8_is_read_as_a_stream_would_be() -> None:
+    completion = {"id": "c", "choices": [{"index": 0, "message": {"content": "caf\u00e9 ok"}}]}
+    body = json.dumps(completion, ensure_ascii=False).encode().replace("é".encode(), b"\xe9")
+    with ReplayServer(json_answer(body)) as server:
+        result = chatsse.collect(stream(server))
+    assert result.text == "caf\ufffd ok"  # F2, not "not JSON"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"detail": "no such deployment"}', b"[1, 2]", b'"accepted"', b"{}"],
+)
+def test_a_json_answer_that_is_no_completion_is_a_stream_error_quoting_it(body: bytes) -> None:
+    with ReplayServer(json_answer(body)) as server, pytest.raises(StreamError) as caught:
+        list(stream(server))
+    assert str(caught.value) == (
+        f"the server sent JSON that is neither a chat completion nor an error: {body.decode()!r}"
+    )
+
+
+def test_an_error_wrapped_in_a_list_is_read_as_the_error() -> None:
+    # Gemini's OpenAI-compatible endpoint, as an answer and as an error body.
+    body = b'[{"error": {"code": 400, "message": "API key not valid", "status": "INVALID"}}]'
+    with ReplayServer(json_answer(body)) as server, pytest.raises(APIError) as caught:
+        list(stream(server))
+    assert (caught.value.message, caught.value.code) == ("API key not valid", 400)
+    reply = Reply(body, status=400, content_type="application/json", framing="content-length")
+    with ReplayServer(reply) as server, pytest.raises(HTTPStatusError) as status:
+        stream(server)
+    assert status.value.message == "API key not valid"
+
+
+@pytest.mark.parametrize("encoding", ["compress", "gzip, compress", "x-unknown"])
+def test_a_content_encoding_that_cannot_be_decoded_is_a_stream_error(encoding: str) -> None:
+    reply = Reply(BODY, headers={"Content-Encoding": encoding})
+    with ReplayServer(reply) as server, pytest.raises(StreamError) as caught:
+        stream(server)
+    assert str(caught.value).startswith(
+        f"{server.chat_url} sent its answer in Content-Encoding {encoding!r}, which cannot be "
+        "decoded here (urllib3 decodes gzip, x-gzip, deflate"
+    )
+
+
+def test_an_identity_content_encoding_and_a_content_type_sent_twice_are_fine() -> None:
+    reply = Reply(BODY, headers={"Content-Encoding": "identity"})
+    with ReplayServer(reply) as server:
+        assert chatsse.collect(stream(server)).text == ANSWER
+    twice = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+        b"Content-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+    )
+    url, thread = raw_http_server(twice + BODY)
+    assert chatsse.collect(chatsse.stream_chat(url, REQUEST, idle_timeout=5.0)).text == ANSWER
+    thread.join(5)
 
 
 def test_a_session_with_urllib3_retry_retries_before_the_stream_starts() -> None:

@@ -18,7 +18,7 @@ from ._events import (
     TokenUsage,
     join_pieces,
 )
-from ._framing import DEFAULT_MAX_EVENT_BYTES, sse_batches
+from ._framing import DEFAULT_MAX_EVENT_BYTES, check_max_event_bytes, sse_batches
 from ._parser import ChatStreamParser
 from ._pipeline import events_from_sse, guard_source
 
@@ -59,8 +59,7 @@ def parse_source(
     parser: ChatStreamParser, source: ByteSource, max_event_bytes: int
 ) -> Iterator[ResponseEvent]:
     """iter_events() with the parser given (the benchmarks pass one decoding with ``json``)."""
-    if max_event_bytes <= 0:
-        raise ValueError("max_event_bytes must be positive")
+    check_max_event_bytes(max_event_bytes)
     chunks = guard_source(_chunks_of(source), parser)
     return events_from_sse(parser, sse_batches(chunks, max_event_bytes))
 

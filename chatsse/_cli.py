@@ -80,7 +80,10 @@ def _print_events(
     if as_json:
         reconfigure = getattr(out, "reconfigure", None)
         if reconfigure is not None:  # JSON is UTF-8, whatever the locale says (RFC 8259)
-            reconfigure(encoding="utf-8")
+            # (errors: reconfiguring the encoding alone would reset them to
+            # strict, and a lone UTF-16 half would end the output; as \udXXX
+            # it is the JSON escape of that half.)
+            reconfigure(encoding="utf-8", errors="backslashreplace")
         for event in events:
             out.write(json_text(to_dict(event), separators=(", ", ": ")) + "\n")
             out.flush()
@@ -250,10 +253,12 @@ def _seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not value >= 0:  # also refuses NaN
+    if math.isnan(value):
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}")
+    if value < 0:
         raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
-    if value == math.inf:
-        raise argparse.ArgumentTypeError(f"must be finite, got {text}")
+    if value > threading.TIMEOUT_MAX:  # (infinity too: no socket waits longer)
+        raise argparse.ArgumentTypeError(f"must be at most {threading.TIMEOUT_MAX:g}, got {text}")
     return value
 
 

@@ -22,6 +22,7 @@ import json as jsonlib
 import logging
 import math
 import socket
+import threading
 import time
 import traceback
 import urllib.parse
@@ -36,7 +37,15 @@ import urllib3.response
 
 from ._errors import ChatSSEError, HTTPStatusError, IdleTimeoutError, StreamError
 from ._events import Completed, ResponseEvent
-from ._framing import DEFAULT_MAX_EVENT_BYTES, ServerSentEvent, SSEBatch, iter_sse, sse_batches
+from ._framing import (
+    DEFAULT_MAX_EVENT_BYTES,
+    ServerSentEvent,
+    SSEBatch,
+    check_max_event_bytes,
+    iter_sse,
+    sse_batches,
+)
+from ._json import MAX_JSON_DEPTH, nested_too_deep
 from ._parser import ChatStreamParser
 from ._pipeline import end_or_raise, event_lists
 
@@ -246,11 +255,14 @@ def stream_chat(
     ``idle_timeout``. ``TypeError``/``ValueError`` for invalid arguments.
     """
     parser = ChatStreamParser(**parser_options)
-    if max_event_bytes <= 0:
-        raise ValueError("max_event_bytes must be positive")
+    check_max_event_bytes(max_event_bytes)
     for name, seconds in (("idle_timeout", idle_timeout), ("connect_timeout", connect_timeout)):
-        if not 0 < seconds < math.inf:  # (refuses NaN too)
-            raise ValueError(f"{name} must be a positive, finite number of seconds, got {seconds}")
+        # (A socket's timeout overflows beyond threading.TIMEOUT_MAX, 292 years; refuses NaN too.)
+        if not 0 < seconds <= threading.TIMEOUT_MAX:
+            raise ValueError(
+                f"{name} must be a positive number of seconds, at most "
+                f"{threading.TIMEOUT_MAX:g}, got {seconds}"
+            )
     body = dict(json)
     body.setdefault("stream", True)
     request_headers = {"Accept": "text/event-stream", **(headers or {})}
@@ -705,10 +717,15 @@ def _completion_events(
         text = body.decode("utf-8-sig", "replace")  # invalid UTF-8 as in a stream (F2)
         try:
             completion = jsonlib.loads(text)
-        except (ValueError, RecursionError) as error:
+        except RecursionError:
+            completion = None  # (nested too deep for the interpreter: refused below)
+        except ValueError as error:
             raise StreamError(
                 f"the server sent application/json that is not JSON: {text[:500]!r}"
             ) from error
+        if completion is None or nested_too_deep(text, completion):
+            # The whole answer is one chunk here: skipping it (P4) would lose all of it.
+            raise StreamError(f"the server's JSON answer nests deeper than {MAX_JSON_DEPTH} levels")
         completion = _first_of_list(completion)
         if not isinstance(completion, dict) or not (
             "choices" in completion or "error" in completion or completion.get("object") == "error"

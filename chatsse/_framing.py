@@ -47,6 +47,15 @@ from ._errors import StreamError
 #: The default limit on the size of one SSE event (F3).
 DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024
 
+
+def check_max_event_bytes(value: object) -> None:
+    """Refuse a ``max_event_bytes`` that is not a positive ``int`` (a bool is not one)."""
+    if type(value) is bool or not isinstance(value, int):
+        raise TypeError(f"max_event_bytes must be an int, got {value!r:.100}")
+    if value <= 0:
+        raise ValueError("max_event_bytes must be positive")
+
+
 #: The limit on the number of lines of one SSE event. Real events have a few;
 #: sseclient-py costs up to a microsecond per line on a slow or busy machine,
 #: so this keeps one hostile event at about half a second (F4), leaving room

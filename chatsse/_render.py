@@ -19,6 +19,7 @@ from ._events import (
     ResponseEvent,
     ResponseItem,
     TokenUsage,
+    join_pieces,
 )
 
 # Control characters in streamed text would act on the terminal (an escape
@@ -108,6 +109,7 @@ class LiveRenderer:
         self._out = out
         self._color = color
         self._section: str | None = None  # "reasoning", "text" or "refusal"
+        self._held = ""  # the first UTF-16 half of a character cut in two (see _delta)
 
     def _style(self, text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self._color else text
@@ -116,8 +118,24 @@ class LiveRenderer:
         text = visible(text)  # what the server sent
         self._out.write(text if style is None else self._style(text, style))
 
+    def _delta(self, text: str, style: str | None = None) -> None:
+        # A JavaScript server may cut an emoji into its two UTF-16 halves, one
+        # per delta: the first is held back until the second joins it.
+        text = join_pieces((self._held, text))
+        self._held = ""
+        if text and "\ud800" <= text[-1] <= "\udbff":
+            self._held, text = text[-1], text[:-1]
+        if text:
+            self._write(text, style)
+
+    def _flush_held(self) -> None:
+        if self._held:  # its other half never came: shown as it is
+            held, self._held = self._held, ""
+            self._write(held)
+
     def _enter(self, section: str, label: str) -> None:
         if self._section != section:
+            self._flush_held()
             if self._section is not None:
                 self._out.write("\n\n")
             self._out.write(self._style(label, "1;36" if section == "reasoning" else "1"))
@@ -126,13 +144,13 @@ class LiveRenderer:
     def event(self, event: ResponseEvent) -> None:
         if isinstance(event, ReasoningContentDelta):
             self._enter("reasoning", "thinking: ")
-            self._write(event.delta, "2;3")
+            self._delta(event.delta, "2;3")
         elif isinstance(event, OutputTextDelta):
             self._enter("text", "")
-            self._write(event.delta)
+            self._delta(event.delta)
         elif isinstance(event, RefusalDelta):
             self._enter("refusal", "refusal: ")
-            self._write(event.delta)
+            self._delta(event.delta)
         elif isinstance(event, OutputItemDone) and isinstance(event.item, FunctionCall):
             self._enter("tool", "")
             call = event.item
@@ -141,6 +159,7 @@ class LiveRenderer:
         self._out.flush()
 
     def summary(self, completed: Completed | None, stats: StreamStats | None) -> None:
+        self._flush_held()
         if self._section not in (None, "tool"):
             self._out.write("\n")
         parts = []

@@ -32,7 +32,7 @@ from ._errors import (
     StreamError,
 )
 from ._events import ResponseEvent
-from ._framing import DEFAULT_MAX_EVENT_BYTES, iter_sse
+from ._framing import DEFAULT_MAX_EVENT_BYTES, check_max_event_bytes, iter_sse
 from ._json import MAX_JSON_DEPTH, nested_too_deep
 from ._serialize import EVENT_TYPES, from_dict, json_text, to_dict
 
@@ -299,8 +299,7 @@ def decode_frames(
     died mid-answer) just end: check that the last event is a
     :class:`Completed`.
     """
-    if max_event_bytes <= 0:
-        raise ValueError("max_event_bytes must be positive")
+    check_max_event_bytes(max_event_bytes)
     return _decode(_chunks_of(source), max_event_bytes)
 
 

@@ -89,6 +89,10 @@ def _header_items(headers: Mapping[str, str] | None) -> tuple[tuple[str, str], .
     """Convert and check extra response headers (no CR or LF: no header injection)."""
     if headers is None:
         return ()
+    if not isinstance(headers, Mapping):
+        raise TypeError(
+            f"Reply headers are a mapping of names to values, not {type(headers).__name__}"
+        )
     items = tuple((str(name), str(value)) for name, value in headers.items())
     for name, value in items:
         if not name or any(c in name for c in ":\r\n \t") or not _header_text(name + value):

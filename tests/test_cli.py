@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -17,6 +18,8 @@ from conftest import shared_path
 from helpers import sse_body
 
 import chatsse
+from chatsse import OutputTextDelta, ReasoningContentDelta
+from chatsse._render import LiveRenderer
 from chatsse.testing import ReplayServer, Reply
 
 DEMO = Path(chatsse.__file__).parent / "data" / "demo.sse"
@@ -339,7 +342,7 @@ def test_a_key_a_header_cannot_carry_is_stripped_or_refused_never_printed(key: s
         assert requests_seen == []
 
 
-@pytest.mark.parametrize("timeout", ["0", "inf", "1e400"])
+@pytest.mark.parametrize("timeout", ["0", "inf", "1e400", "1e10", "nan", "-1"])
 def test_an_idle_timeout_out_of_range_is_a_usage_error(timeout: str) -> None:
     with ReplayServer(ANSWER) as server:
         result = chat(server, "hi", "--idle-timeout", timeout)
@@ -379,6 +382,38 @@ def test_json_lines_are_utf_8_whatever_the_locale(tmp_path: Path) -> None:
     assert [line["delta"] for line in lines if line["type"] == "output_text.delta"] == [
         "café 🙂 東京"
     ]
+
+
+# An emoji cut into its two UTF-16 halves, one per delta (a JavaScript server).
+SPLIT_EMOJI = (
+    b'data: {"choices":[{"index":0,"delta":{"content":"Sunny \\ud83d"}}]}\n\n'
+    b'data: {"choices":[{"index":0,"delta":{"content":"\\ude00 all day."},'
+    b'"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n'
+)
+
+
+def test_json_lines_write_a_lone_utf16_half_as_its_json_escape() -> None:
+    result = run("replay", "-", "--json", stdin=SPLIT_EMOJI)
+    assert result.returncode == 0, result.stderr
+    deltas = [json.loads(line) for line in result.stdout.splitlines()][1:3]
+    assert [line["delta"] for line in deltas] == ["Sunny \ud83d", "\ude00 all day."]
+
+
+def test_live_output_joins_an_emoji_cut_across_deltas() -> None:
+    with ReplayServer(SPLIT_EMOJI) as server:
+        result = chat(server, "hi")
+    assert result.returncode == 0, result.stderr
+    assert "Sunny \U0001f600 all day." in result.stdout
+
+
+def test_the_live_renderer_holds_a_first_half_back_until_its_other_comes_or_never_will() -> None:
+    out = io.StringIO()
+    renderer = LiveRenderer(out, color=False)
+    for delta in ("a\ud83d", "\ude00b", "c\ud83d"):
+        renderer.event(OutputTextDelta(delta))
+    assert out.getvalue() == "a\U0001f600bc"  # the last half is held back
+    renderer.event(ReasoningContentDelta("think", 0))  # another section: it never will come
+    assert out.getvalue() == "a\U0001f600bc\ud83d\n\nthinking: think"
 
 
 def test_live_output_shows_control_characters_instead_of_obeying_them() -> None:

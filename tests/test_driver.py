@@ -1051,6 +1051,18 @@ def test_an_identity_content_encoding_and_a_content_type_sent_twice_are_fine() -
     thread.join(5)
 
 
+@pytest.mark.parametrize("depth", [300, 5000])
+def test_a_json_answer_nested_too_deep_is_a_stream_error_not_an_empty_answer(depth: int) -> None:
+    # One SSE chunk nested too deep is skipped (P4); the whole answer is one chunk here.
+    extra = "[" * depth + "]" * depth
+    body = b'{"choices": [{"index": 0, "message": {"content": "lost"}}], "extra": %s}' % (
+        extra.encode()
+    )
+    with ReplayServer(json_answer(body)) as server, pytest.raises(StreamError) as caught:
+        list(stream(server))
+    assert str(caught.value) == "the server's JSON answer nests deeper than 256 levels"
+
+
 def test_a_session_with_urllib3_retry_retries_before_the_stream_starts() -> None:
     # The documented way to retry: urllib3's Retry on the session's adapter.
     # It acts on 429/5xx answers and connection errors, never mid-stream.
@@ -1177,9 +1189,17 @@ def test_stream_chat_checks_its_arguments_at_once() -> None:
     with pytest.raises(ValueError, match="not a url") as caught:  # requests' own InvalidURL
         chatsse.stream_chat("not a url", REQUEST)
     assert caught.value.__cause__ is not caught.value  # passed on as it came
-    for timeouts in ({"idle_timeout": 0}, {"idle_timeout": math.inf}, {"connect_timeout": -1}):
-        with pytest.raises(ValueError, match="must be a positive, finite number of seconds"):
+    for timeouts in (
+        {"idle_timeout": 0},
+        {"idle_timeout": math.inf},
+        {"idle_timeout": 1e10},  # no socket waits longer than threading.TIMEOUT_MAX
+        {"connect_timeout": -1},
+    ):
+        with pytest.raises(ValueError, match="must be a positive number of seconds, at most 9"):
             chatsse.stream_chat("http://127.0.0.1:9/", REQUEST, **timeouts)
+    for size in (True, 1.5, "16"):
+        with pytest.raises(TypeError, match="max_event_bytes must be an int"):
+            chatsse.stream_chat("http://127.0.0.1:9/", REQUEST, max_event_bytes=size)
     with pytest.raises(ValueError, match="idle_timeout"):
         chatsse.stream_chat("http://127.0.0.1:9/", REQUEST, idle_timeout=math.nan)
     with pytest.raises(ValueError, match="No connection adapters"):  # requests' InvalidSchema

@@ -351,6 +351,8 @@ def test_iter_events_checks_its_options_at_call_time() -> None:
         chatsse.iter_events(BODY, no_such_option=True)
     with pytest.raises(ValueError, match="max_event_bytes"):
         chatsse.iter_events(BODY, max_event_bytes=0)
+    with pytest.raises(TypeError, match="max_event_bytes must be an int, got True"):
+        chatsse.iter_events(BODY, max_event_bytes=True)  # (it would read "True bytes" later)
 
 
 def test_a_failing_source_becomes_a_stream_error_with_the_partial_answer() -> None:

@@ -454,6 +454,21 @@ def test_p7_other_choice_indexes_are_ignored() -> None:
     assert deltas_of(run(*chunks, choice=1, raise_on_length=False)) == "BB2"
 
 
+def test_p7_another_choices_error_is_ignored_too_and_raises_when_followed() -> None:
+    # P5's choices[i].error is read in the followed choice only (P7).
+    chunks = [
+        {"choices": [{"index": 0, "delta": {"content": "A"}}]},
+        {"choices": [{"index": 1, "delta": {}, "error": {"message": "choice 1 failed"}}]},
+        {"choices": [{"index": 1, "delta": {}, "finish_reason": "error"}]},
+        finish("stop"),
+    ]
+    got = run(*chunks)
+    assert deltas_of(got) == "A"
+    assert got[-1] == Completed("", None, "stop")
+    with pytest.raises(APIError, match="choice 1 failed"):
+        run(*chunks, choice=1)
+
+
 def test_p7_choices_without_index_are_all_taken_in_order() -> None:
     got = run(
         {

@@ -352,6 +352,11 @@ def test_content_type_and_extra_headers() -> None:
     assert headers["Content-Type"] == "text/plain"
 
 
+def test_extra_headers_are_a_mapping() -> None:
+    with pytest.raises(TypeError, match="Reply headers are a mapping of names to values, not list"):
+        Reply(b"x", headers=[("Retry-After", "2")])  # type: ignore[arg-type]
+
+
 def test_the_body_parses_through_iter_events_as_it_arrives() -> None:
     body = resources.files("chatsse").joinpath("data", "demo.sse").read_bytes()
     with (

@@ -174,6 +174,8 @@ def test_bad_arguments() -> None:
             chatsse.sse_frames([], keepalive=keepalive)
     with pytest.raises(ValueError, match="max_event_bytes"):
         chatsse.decode_frames(b"", max_event_bytes=0)
+    with pytest.raises(TypeError, match="max_event_bytes must be an int"):
+        chatsse.decode_frames(b"", max_event_bytes=2.5)  # type: ignore[arg-type]
 
 
 # -- keep-alive ------------------------------------------------------------------------

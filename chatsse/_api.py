@@ -59,7 +59,7 @@ def parse_source(
     parser: ChatStreamParser, source: ByteSource, max_event_bytes: int
 ) -> Iterator[ResponseEvent]:
     """iter_events() with the parser given (the benchmarks pass one decoding with ``json``)."""
-    check_max_event_bytes(max_event_bytes)
+    max_event_bytes = check_max_event_bytes(max_event_bytes)
     chunks = guard_source(_chunks_of(source), parser)
     return events_from_sse(parser, sse_batches(chunks, max_event_bytes))
 

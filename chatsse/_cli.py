@@ -94,10 +94,13 @@ def _print_events(
         return
     renderer = LiveRenderer(out, color=_use_color(out))
     completed: Completed | None = None
-    for event in events:
-        renderer.event(event)
-        if isinstance(event, Completed):
-            completed = event
+    try:
+        for event in events:
+            renderer.event(event)
+            if isinstance(event, Completed):
+                completed = event
+    finally:
+        renderer.flush_held()  # (an error ended the stream: what came is shown)
     stats: StreamStats | None = stats_of.stats if stats_of is not None else None
     renderer.summary(completed, stats)
 

@@ -24,7 +24,6 @@ import math
 import socket
 import threading
 import time
-import traceback
 import urllib.parse
 from collections.abc import Callable, Generator, Iterator, Mapping
 from types import TracebackType
@@ -255,7 +254,7 @@ def stream_chat(
     ``idle_timeout``. ``TypeError``/``ValueError`` for invalid arguments.
     """
     parser = ChatStreamParser(**parser_options)
-    check_max_event_bytes(max_event_bytes)
+    max_event_bytes = check_max_event_bytes(max_event_bytes)
     for name, seconds in (("idle_timeout", idle_timeout), ("connect_timeout", connect_timeout)):
         # (A socket's timeout overflows beyond threading.TIMEOUT_MAX, 292 years; refuses NaN too.)
         if not 0 < seconds <= threading.TIMEOUT_MAX:
@@ -448,13 +447,11 @@ def _request_error(
 
 
 def _cause_without_secrets(cause: BaseException | None, secrets: list[str]) -> BaseException | None:
-    """``cause`` to chain to a chatsse error, unless its traceback would quote a secret
-    (urllib3's and requests' messages quote the URL, query string and all): then a
-    copy of the operating system's error at its root, without a chain, or nothing."""
+    """``cause`` to chain to a chatsse error; but when the URL holds secrets, a copy
+    of the operating system's error at its root, without a chain, or nothing:
+    urllib3's and requests' messages quote the URL as sent, its query string
+    re-encoded (so no search for the secrets' text in them can be trusted)."""
     if cause is None or not secrets:
-        return cause
-    text = "".join(traceback.format_exception(cause))
-    if not any(secret in text for secret in secrets):
         return cause
     root = _root_os_error(cause)
     if root is None:
@@ -494,15 +491,20 @@ def _broken_answer(error: requests.ConnectionError) -> BaseException | None:
 
 
 def _reason(error: BaseException, secrets: list[str]) -> str:
-    """The operating system's reason, if any; else the error's type and its own words
-    (each of ``secrets`` in them replaced with "...")."""
+    """The operating system's reason, if any; else the error's type and its own
+    words, which quote the URL as sent: with ``secrets`` in the URL, only a
+    retry's reason, which names no URL, is kept of them."""
     reason = _os_reason(error)
     if reason != type(error).__name__ or not str(error):
         return reason
-    words = str(error)
-    for secret in secrets:
-        words = words.replace(secret, "...")
-    return f"{reason}: {words[:300]}"
+    if not secrets:
+        return f"{reason}: {str(error)[:300]}"
+    retry = next(
+        (arg for arg in error.args if isinstance(arg, urllib3.exceptions.MaxRetryError)), None
+    )
+    if retry is None or retry.reason is None:
+        return reason
+    return f"{reason}: {str(retry.reason)[:300]}"
 
 
 def _os_reason(error: BaseException) -> str:
@@ -559,13 +561,10 @@ def _response_events(
     media_type = content_type.split(";", 1)[0].strip().lower()
     logger.debug("HTTP %d from %s, %s", response.status_code, where, content_type or "no type")
     encoding = response.headers.get("Content-Encoding", "")
-    decodable = urllib3.response.HTTPResponse.CONTENT_DECODERS
-    if any(
-        coding not in ("", "identity", *decodable)
-        for coding in (part.strip().lower() for part in encoding.split(","))
-    ):
-        # urllib3 hands over what it cannot decode as it came: read as SSE, it
-        # would give no event at all.
+    if encoding and _compressed_but_not_decoded(encoding):
+        # urllib3 hands over what it does not decode as it came: read as SSE,
+        # a compressed body would give no event at all.
+        decodable = urllib3.response.HTTPResponse.CONTENT_DECODERS
         raise StreamError(
             f"{where} sent its answer in Content-Encoding {encoding[:100]!r}, which cannot "
             f"be decoded here (urllib3 decodes {', '.join(decodable)})"
@@ -715,15 +714,16 @@ def _completion_events(
         if not complete:
             raise StreamError(f"JSON response larger than max_event_bytes ({max_event_bytes})")
         text = body.decode("utf-8-sig", "replace")  # invalid UTF-8 as in a stream (F2)
+        too_deep = False
         try:
             completion = jsonlib.loads(text)
         except RecursionError:
-            completion = None  # (nested too deep for the interpreter: refused below)
+            too_deep = True  # (nested too deep for the interpreter)
         except ValueError as error:
             raise StreamError(
                 f"the server sent application/json that is not JSON: {text[:500]!r}"
             ) from error
-        if completion is None or nested_too_deep(text, completion):
+        if too_deep or nested_too_deep(text, completion):
             # The whole answer is one chunk here: skipping it (P4) would lose all of it.
             raise StreamError(f"the server's JSON answer nests deeper than {MAX_JSON_DEPTH} levels")
         completion = _first_of_list(completion)
@@ -740,6 +740,24 @@ def _completion_events(
             yield from events
     finally:
         _end_of_body(response, progress, reusable=False, owned_session=owned_session)
+
+
+# Content-Encodings that compress the body (RFC 9110's registry, and Brotli's and
+# Zstandard's): one urllib3 does not decode leaves the body unreadable. Any other
+# value ("none", "utf-8": servers send those on event streams) is plain text.
+_COMPRESSIONS = frozenset(("gzip", "x-gzip", "deflate", "br", "zstd", "compress", "x-compress"))
+
+
+def _compressed_but_not_decoded(encoding: str) -> bool:
+    """Whether a body with this ``Content-Encoding`` is compressed, and urllib3 will
+    not decode it (as its ``_init_decoder`` decides: the whole value, lowercased, is
+    one it decodes, or a list holding one)."""
+    value = encoding.lower()
+    codings = [coding.strip() for coding in value.split(",")]
+    decodable = urllib3.response.HTTPResponse.CONTENT_DECODERS
+    if value in decodable or ("," in value and any(c in decodable for c in codings)):
+        return False  # decoded (or a DecodeError, a StreamError, if urllib3 cannot)
+    return any(coding in _COMPRESSIONS for coding in codings)  # "gzip " included
 
 
 def _first_of_list(data: Any) -> Any:
@@ -836,11 +854,14 @@ def _close_session(session: requests.Session) -> None:
     Session.
     """
     for adapter in session.adapters.values():
-        pools = getattr(getattr(adapter, "poolmanager", None), "pools", None)
-        if pools is not None:
-            for key in list(pools.keys()):
-                with contextlib.suppress(KeyError):
-                    pools[key].close()
+        managers = [getattr(adapter, "poolmanager", None)]
+        managers += getattr(adapter, "proxy_manager", {}).values()  # (behind HTTP_PROXY)
+        for manager in managers:
+            pools = getattr(manager, "pools", None)
+            if pools is not None:
+                for key in list(pools.keys()):
+                    with contextlib.suppress(KeyError):
+                        pools[key].close()
     session.close()
 
 

@@ -36,9 +36,10 @@ This keeps sseclient-py's quadratic string building bounded by the group size
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Protocol
+from typing import Protocol, SupportsIndex
 
 from sseclient import Event, SSEClient
 
@@ -48,12 +49,16 @@ from ._errors import StreamError
 DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024
 
 
-def check_max_event_bytes(value: object) -> None:
-    """Refuse a ``max_event_bytes`` that is not a positive ``int`` (a bool is not one)."""
-    if type(value) is bool or not isinstance(value, int):
+def check_max_event_bytes(value: object) -> int:
+    """Refuse a ``max_event_bytes`` that is not a positive integer (an ``int``, or
+    what ``operator.index`` takes, such as numpy's; a bool is not one); return it
+    as an ``int``."""
+    if type(value) is bool or not isinstance(value, SupportsIndex):
         raise TypeError(f"max_event_bytes must be an int, got {value!r:.100}")
-    if value <= 0:
+    size = operator.index(value)
+    if size <= 0:
         raise ValueError("max_event_bytes must be positive")
+    return size
 
 
 #: The limit on the number of lines of one SSE event. Real events have a few;

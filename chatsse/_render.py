@@ -128,14 +128,15 @@ class LiveRenderer:
         if text:
             self._write(text, style)
 
-    def _flush_held(self) -> None:
+    def flush_held(self) -> None:
+        """Write a first UTF-16 half still held back (the stream ended without its other)."""
         if self._held:  # its other half never came: shown as it is
             held, self._held = self._held, ""
             self._write(held)
 
     def _enter(self, section: str, label: str) -> None:
         if self._section != section:
-            self._flush_held()
+            self.flush_held()
             if self._section is not None:
                 self._out.write("\n\n")
             self._out.write(self._style(label, "1;36" if section == "reasoning" else "1"))
@@ -159,7 +160,7 @@ class LiveRenderer:
         self._out.flush()
 
     def summary(self, completed: Completed | None, stats: StreamStats | None) -> None:
-        self._flush_held()
+        self.flush_held()
         if self._section not in (None, "tool"):
             self._out.write("\n")
         parts = []

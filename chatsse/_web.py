@@ -299,7 +299,7 @@ def decode_frames(
     died mid-answer) just end: check that the last event is a
     :class:`Completed`.
     """
-    check_max_event_bytes(max_event_bytes)
+    max_event_bytes = check_max_event_bytes(max_event_bytes)
     return _decode(_chunks_of(source), max_event_bytes)
 
 

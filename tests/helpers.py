@@ -11,6 +11,16 @@ import chatsse
 from chatsse import ResponseEvent
 
 
+class Index:
+    """An integer type that is not an int (numpy's, say): ``operator.index`` takes it."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __index__(self) -> int:
+        return self.value
+
+
 def sse_body(*chunks: Any, event: str | None = "message", done: bool = True) -> bytes:
     """An SSE body with one event per JSON chunk (as the seed's build_body), then [DONE]."""
     lines = []

@@ -406,6 +406,17 @@ def test_live_output_joins_an_emoji_cut_across_deltas() -> None:
     assert "Sunny \U0001f600 all day." in result.stdout
 
 
+def test_live_output_shows_a_held_half_when_the_stream_ends_in_an_error() -> None:
+    body = (
+        b'data: {"choices":[{"index":0,"delta":{"content":"ab\\ud83d"}}]}\n\n'
+        b'data: {"choices":[{"index":0,"delta":{},"finish_reason":"length"}]}\n\n'
+    )
+    with ReplayServer(body) as server:
+        result = chat(server, "hi")
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.startswith("ab\\ud83d")  # (backslashreplace: the half as it came)
+
+
 def test_the_live_renderer_holds_a_first_half_back_until_its_other_comes_or_never_will() -> None:
     out = io.StringIO()
     renderer = LiveRenderer(out, color=False)

@@ -12,7 +12,7 @@ import tracemalloc
 from collections.abc import Iterator
 
 import pytest
-from helpers import events, events_until_error, split_every, sse_body
+from helpers import Index, events, events_until_error, split_every, sse_body
 
 import chatsse
 from chatsse import (
@@ -317,7 +317,7 @@ def test_iter_events_reads_a_real_binary_file(tmp_path: os.PathLike[str]) -> Non
     with open(path, "wb") as file:
         file.write(BODY)
     with open(path, "rb") as file:
-        assert text_of(events(file)) == "hello"  # type: ignore[arg-type]
+        assert text_of(events(file)) == "hello"
 
 
 @pytest.mark.parametrize("bad", ["data: x\n\n", ["data: x\n\n"], 42, io.StringIO("data: x\n\n")])
@@ -353,6 +353,8 @@ def test_iter_events_checks_its_options_at_call_time() -> None:
         chatsse.iter_events(BODY, max_event_bytes=0)
     with pytest.raises(TypeError, match="max_event_bytes must be an int, got True"):
         chatsse.iter_events(BODY, max_event_bytes=True)  # (it would read "True bytes" later)
+    size = Index(4096)  # an integer type that is not an int, as numpy's
+    assert text_of(list(chatsse.iter_events(BODY, max_event_bytes=size))) == "hello"
 
 
 def test_a_failing_source_becomes_a_stream_error_with_the_partial_answer() -> None:

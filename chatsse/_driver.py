@@ -554,10 +554,9 @@ def _response_events(
     if not 200 <= response.status_code < 300:
         raise _http_status_error(response)
     content_type = response.headers.get("Content-Type", "")
-    if "," in content_type and len(set(map(str.strip, content_type.split(",")))) == 1:
-        content_type = content_type.split(",", 1)[
-            0
-        ].strip()  # the header twice: requests joins them
+    sent = {part.strip() for part in content_type.split(",")}
+    if len(sent) == 1:  # (the header sent twice with one value: requests joins them)
+        content_type = sent.pop()
     media_type = content_type.split(";", 1)[0].strip().lower()
     logger.debug("HTTP %d from %s, %s", response.status_code, where, content_type or "no type")
     encoding = response.headers.get("Content-Encoding", "")

@@ -81,8 +81,8 @@ def _print_events(
         reconfigure = getattr(out, "reconfigure", None)
         if reconfigure is not None:  # JSON is UTF-8, whatever the locale says (RFC 8259)
             # (errors: reconfiguring the encoding alone would reset them to
-            # strict, and a lone UTF-16 half would end the output; as \udXXX
-            # it is the JSON escape of that half.)
+            # strict, and a lone UTF-16 half would end the output; written as
+            # \ud83d, say, it is the JSON escape of that half.)
             reconfigure(encoding="utf-8", errors="backslashreplace")
         for event in events:
             out.write(json_text(to_dict(event), separators=(", ", ": ")) + "\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
@@ -53,6 +54,17 @@ def iter_events(
     """
     parser = ChatStreamParser(**parser_options)  # bad options fail here, not at the first next()
     return parse_source(parser, source, max_event_bytes)
+
+
+def check_seconds(name: str, seconds: float) -> None:
+    """Refuse a wait that is not positive, or longer than a thread or a socket can
+    wait (``threading.TIMEOUT_MAX``, 292 years: beyond it, they overflow); NaN too."""
+    if not 0 < seconds <= threading.TIMEOUT_MAX:
+        raise ValueError(
+            f"{name} must be a positive number of seconds, at most "
+            f"{threading.TIMEOUT_MAX:g} (the longest a thread or a socket can wait), "
+            f"got {seconds!r}"
+        )
 
 
 def parse_source(

@@ -22,7 +22,6 @@ import json as jsonlib
 import logging
 import math
 import socket
-import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Generator, Iterator, Mapping
@@ -34,6 +33,7 @@ import requests
 import urllib3.exceptions
 import urllib3.response
 
+from ._api import check_seconds
 from ._errors import ChatSSEError, HTTPStatusError, IdleTimeoutError, StreamError
 from ._events import Completed, ResponseEvent
 from ._framing import (
@@ -255,13 +255,8 @@ def stream_chat(
     """
     parser = ChatStreamParser(**parser_options)
     max_event_bytes = check_max_event_bytes(max_event_bytes)
-    for name, seconds in (("idle_timeout", idle_timeout), ("connect_timeout", connect_timeout)):
-        # (A socket's timeout overflows beyond threading.TIMEOUT_MAX, 292 years; refuses NaN too.)
-        if not 0 < seconds <= threading.TIMEOUT_MAX:
-            raise ValueError(
-                f"{name} must be a positive number of seconds, at most "
-                f"{threading.TIMEOUT_MAX:g}, got {seconds}"
-            )
+    check_seconds("idle_timeout", idle_timeout)
+    check_seconds("connect_timeout", connect_timeout)
     body = dict(json)
     body.setdefault("stream", True)
     request_headers = {"Accept": "text/event-stream", **(headers or {})}

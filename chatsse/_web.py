@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import Any, TypeAlias, cast
 
-from ._api import ByteSource, _chunks_of
+from ._api import ByteSource, _chunks_of, check_seconds
 from ._errors import (
     APIError,
     ChatSSEError,
@@ -97,11 +97,8 @@ def sse_frames(events: _Events, *, keepalive: float | None = None) -> Generator[
     its next event arrives. Pass the stream, or a function opening it, to
     hang up at once.)
     """
-    if keepalive is not None and not 0 < keepalive <= threading.TIMEOUT_MAX:
-        raise ValueError(
-            f"keepalive must be a positive number of seconds a thread can wait "
-            f"(at most {threading.TIMEOUT_MAX:g}), got {keepalive!r}"
-        )
+    if keepalive is not None:
+        check_seconds("keepalive", keepalive)
     source = _Source(events)
     return _Frames(_frames(source, keepalive), source)
 

@@ -72,6 +72,11 @@ def stream(server: ReplayServer, **options: Any) -> ChatStream:
 # -- D1: the request ---------------------------------------------------------------
 
 
+def json_answer(body: bytes | str, status: int = 200) -> Reply:
+    """A JSON body with a Content-Length, as servers send an answer or an error."""
+    return Reply(body, status=status, content_type="application/json", framing="content-length")
+
+
 def test_d1_the_request_is_a_streaming_post_with_the_callers_headers() -> None:
     with ReplayServer(BODY) as server:
         with stream(server, headers={"Authorization": "Bearer sk-test", "X-Trace": "7"}) as s:
@@ -239,7 +244,7 @@ def test_d2_other_error_body_shapes() -> None:
         ),
         (b"<html>gateway</html>", "Not Found"),
     ]:
-        reply = Reply(body, status=404, content_type="application/json", framing="content-length")
+        reply = json_answer(body, status=404)
         with ReplayServer(reply) as server, pytest.raises(HTTPStatusError) as caught:
             stream(server)
         assert caught.value.message == message
@@ -996,7 +1001,7 @@ def test_a_json_completion_gives_the_events_its_stream_would_have() -> None:
             "usage": completion["usage"],
         },
     )
-    reply = Reply(json.dumps(completion), content_type="application/json", framing="content-length")
+    reply = json_answer(json.dumps(completion))
     with ReplayServer(reply) as server:
         from_json = list(stream(server))
     assert from_json == list(chatsse.iter_events(streamed))
@@ -1004,10 +1009,6 @@ def test_a_json_completion_gives_the_events_its_stream_would_have() -> None:
         FunctionCall(name="get_weather", arguments='{"city":"Oslo"}', call_id="call_1"),
         FunctionCall(name="get_time", arguments="{}", call_id="call_2"),
     )
-
-
-def json_answer(body: bytes) -> Reply:
-    return Reply(body, content_type="application/json", framing="content-length")
 
 
 def test_a_json_answer_with_invalid_utf8_is_read_as_a_stream_would_be() -> None:
@@ -1036,7 +1037,7 @@ def test_an_error_wrapped_in_a_list_is_read_as_the_error() -> None:
     with ReplayServer(json_answer(body)) as server, pytest.raises(APIError) as caught:
         list(stream(server))
     assert (caught.value.message, caught.value.code) == ("API key not valid", 400)
-    reply = Reply(body, status=400, content_type="application/json", framing="content-length")
+    reply = json_answer(body, status=400)
     with ReplayServer(reply) as server, pytest.raises(HTTPStatusError) as status:
         stream(server)
     assert status.value.message == "API key not valid"
